@@ -1,0 +1,223 @@
+// Builds every long-lived object of a process from the configuration, in dependency order, and tears them
+// down in reverse. API and worker processes share this wiring; each starts only the parts it needs.
+import type { Config } from '../config';
+import { createLogger, type Logger } from '../logger';
+import { createPrismaClient, type Db } from '../db/prismaClient';
+import { createRedis, KeySpace, type Redis } from '../redis/redisConnections';
+import { RedisPubSub } from '../pubsub/redisPubSub';
+import { ApiKeyAuth } from '../domain/auth/apiKeyAuth';
+import { RateLimiter } from '../domain/auth/rateLimiter';
+import { ApiKeyStore } from '../domain/auth/apiKeyStore';
+import { ItemService } from '../domain/items/itemService';
+import { EventService } from '../domain/events/eventService';
+import { FraudDetector } from '../domain/events/fraudDetector';
+import { ModelVersionStore } from '../domain/models/modelVersionStore';
+import { ActiveModel } from '../domain/models/activeModel';
+import { UserStateStore } from '../domain/users/userStateStore';
+import { UserHistoryReader } from '../domain/users/userHistory';
+import { UserService } from '../domain/users/userService';
+import { CatalogIndex } from '../domain/recommendations/catalogIndex';
+import { ImpressionRecorder } from '../domain/recommendations/impressionRecorder';
+import { RecommendationService } from '../domain/recommendations/recommendationService';
+import { OnlineUpdateService } from '../domain/online/onlineUpdateService';
+import { TrainingService } from '../domain/training/trainingService';
+import { TrainingJobs } from '../domain/training/trainingJobs';
+import { ModelRegistryService } from '../domain/models/modelRegistryService';
+import { OnlineUpdateProducer, RetrainProducer } from '../jobs/queues';
+import { createTelemetry, type Telemetry } from '../observability/telemetry';
+import { countPushes, countStoredEvents } from '../observability/serviceInstrumentation';
+import { LiveTrafficReader } from '../domain/metrics/liveTrafficReader';
+import { SystemMetricsService } from '../domain/metrics/systemMetricsService';
+import { LiveMetricsFeed } from '../domain/metrics/liveMetricsFeed';
+import { ArmModels } from '../domain/experiments/armModels';
+import { ExperimentStore } from '../domain/experiments/experimentStore';
+import { ExperimentService } from '../domain/experiments/experimentService';
+import { ExperimentRouter } from '../domain/experiments/experimentRouter';
+import { RuleService } from '../domain/rules/ruleService';
+import { ContextPrior } from '../domain/recommendations/contextPrior';
+import { SearchIntentStore } from '../domain/recommendations/searchIntent';
+import { ServedPages } from '../domain/recommendations/servedPages';
+import { SearchService } from '../domain/search/searchService';
+import { SuggestService } from '../domain/search/suggestService';
+import { TextMatcher } from '../domain/search/textMatch';
+import { TextMatchCache } from '../domain/search/textMatchCache';
+import { Pool } from 'pg';
+import { QueryLog } from '../domain/search/queryLog';
+import { BundleService } from '../domain/bundles/bundleService';
+
+export interface Services {
+  config: Readonly<Config>;
+  log: Logger;
+  db: Db;
+  redis: Redis;
+  keys: KeySpace;
+  pubsub: RedisPubSub;
+  auth: ApiKeyAuth;
+  apiKeys: ApiKeyStore;
+  rateLimiter: RateLimiter;
+  items: ItemService;
+  events: EventService;
+  fraud: FraudDetector;
+  users: UserService;
+  versions: ModelVersionStore;
+  activeModel: ActiveModel;
+  catalog: CatalogIndex;
+  recommendations: RecommendationService;
+  online: OnlineUpdateService;
+  training: TrainingService;
+  trainingJobs: TrainingJobs;
+  registry: ModelRegistryService;
+  onlineProducer: OnlineUpdateProducer;
+  retrainProducer: RetrainProducer;
+  /** Prometheus metrics of this process and the cluster-wide live counters (src/observability). */
+  telemetry: Telemetry;
+  systemMetrics: SystemMetricsService;
+  liveMetrics: LiveMetricsFeed;
+  experiments: ExperimentService;
+  rules: RuleService;
+  contextPrior: ContextPrior;
+  search: SearchService;
+  suggest: SuggestService;
+  bundles: BundleService;
+  /** Connections a BullMQ worker may block on, created on demand and closed with the rest. */
+  blockingConnection(name: string): Redis;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): Promise<Services> {
+  const db = createPrismaClient(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, 'freshrec:cmd');
+  const subscriber = createRedis(config.redisUrl, 'freshrec:sub');
+  const extra: Redis[] = [];
+  const keys = new KeySpace(config.redisPrefix);
+  const pubsub = new RedisPubSub(redis, subscriber, keys);
+  const items = new ItemService(db, pubsub);
+  // BullMQ never closes a connection it was handed, so every one is tracked here and closed in close().
+  const queueConnection = createRedis(config.redisUrl, 'freshrec:queue');
+  const onlineProducer = new OnlineUpdateProducer(queueConnection, config.redisPrefix);
+  // Without a listener an 'error' (Redis down) would be thrown from the emitter; it is logged and retried.
+  onlineProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'online-update queue unavailable'));
+  const retrainProducer = new RetrainProducer(redis, config.redisPrefix, { attempts: config.retrainAttempts, backoffMs: config.retrainBackoffMs });
+  retrainProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'retrain queue unavailable'));
+  const versions = new ModelVersionStore(db);
+  const activeModel = new ActiveModel(versions, pubsub, log.child({ module: 'activeModel' }));
+  const state = new UserStateStore(redis, keys, config.historyWindow);
+  const histories = new UserHistoryReader(db, state, config.historyWindow);
+  const catalog = new CatalogIndex(db);
+  const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));
+  const queues = () => [onlineProducer.queue, retrainProducer.queue];
+  const telemetry = createTelemetry({ redis, keys, log: log.child({ module: 'liveMetrics' }), queues, activeModel });
+  // Outside an A/B experiment everyone gets the active version; during one, each shopper gets their arm's version.
+  const armModels = new ArmModels(versions, catalog, log.child({ module: 'experiments' }));
+  const experiments = new ExperimentService(db, new ExperimentStore(db), versions, activeModel, armModels, log.child({ module: 'experiments' }));
+  const rules = new RuleService(db, pubsub, log.child({ module: 'rules' }));
+  const contextPrior = new ContextPrior(db, log.child({ module: 'contextPrior' }));
+  const intent = new SearchIntentStore(redis, keys, config.visitSeconds);
+  const recommendations = new RecommendationService(new ExperimentRouter(activeModel, experiments, armModels), catalog, histories, impressions, config.onlineUpdates, {
+    rules,
+    contextPrior,
+    intent,
+    pages: new ServedPages(redis, keys, config.recommTtlSeconds),
+    maxCategoryShare: config.diversityMaxShare,
+    contextWeight: config.contextPriorWeight,
+    log: log.child({ module: 'recommendations' }),
+  });
+  const online = countPushes(
+    new OnlineUpdateService(db, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth),
+    telemetry,
+  );
+  const systemMetrics = new SystemMetricsService(db, new LiveTrafficReader(redis, keys), queues, activeModel);
+  const liveMetrics = new LiveMetricsFeed(systemMetrics, log.child({ module: 'liveMetrics' }));
+  // With online updates off nothing moves a user's state between retrains.
+  const notify = config.onlineUpdates ? (users: string[]) => onlineProducer.notify(users) : async () => undefined;
+  const fraud = new FraudDetector(redis, keys);
+  const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' })), telemetry);
+  const queryLog = new QueryLog(db, log.child({ module: 'search' }));
+  // Search's text matching runs on its own small pg pool (see TextMatcher).
+  const searchPool = new Pool({ connectionString: config.databaseUrl, max: 8 });
+  searchPool.on('error', (err) => log.warn({ err: err.message }, 'search pool connection lost'));
+  const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
+  const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {
+    personalWeight: config.searchPersonalWeight,
+  });
+  const suggest = new SuggestService(db, recommendations);
+  const bundles = new BundleService(db, recommendations, rules, impressions);
+  const users = new UserService(db, state, pubsub);
+  const trainingJobs = new TrainingJobs(retrainProducer, pubsub, config.defaultModels);
+  const training = new TrainingService(db, versions, pubsub, log.child({ module: 'training' }), {
+    jobs: trainingJobs,
+    evalUsers: config.retrainEvalUsers || undefined,
+    defaultModels: config.defaultModels,
+  });
+  const registry = new ModelRegistryService(db, versions, activeModel, pubsub, log.child({ module: 'registry' }));
+
+  // The catalogue index is aligned with a model before it is served, and follows every catalogue change.
+  activeModel.addSwapHooks(catalog);
+  await pubsub.on('items:changed', ({ ids }) => void catalog.update(ids).catch((err) => log.warn({ err }, 'catalogue update failed')));
+  await pubsub.on('items:changed', () => textMatches.clear());
+  await items.start();
+  const apiKeys = new ApiKeyStore(db, pubsub);
+  await apiKeys.start();
+  await registry.start();
+  await rules.start();
+  await contextPrior.start();
+  await activeModel.start();
+  await experiments.start();
+  telemetry.live.start();
+
+  return {
+    config,
+    log,
+    db,
+    redis,
+    keys,
+    pubsub,
+    auth: new ApiKeyAuth(config, apiKeys),
+    apiKeys,
+    rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerSecond, config.rateLimitBurst),
+    items,
+    events,
+    fraud,
+    users,
+    versions,
+    activeModel,
+    catalog,
+    recommendations,
+    online,
+    training,
+    trainingJobs,
+    registry,
+    onlineProducer,
+    retrainProducer,
+    telemetry,
+    systemMetrics,
+    liveMetrics,
+    experiments,
+    rules,
+    contextPrior,
+    search,
+    suggest,
+    bundles,
+    blockingConnection(name) {
+      const conn = createRedis(config.redisUrl, name, { maxRetriesPerRequest: null });
+      extra.push(conn);
+      return conn;
+    },
+    async close() {
+      liveMetrics.close();
+      await experiments.close();
+      await telemetry.live.close();
+      contextPrior.stop();
+      await rules.stop();
+      await queryLog.flush();
+      await searchPool.end();
+      await impressions.flush();
+      await activeModel.stop();
+      await pubsub.close();
+      await onlineProducer.close();
+      await retrainProducer.close();
+      for (const c of [subscriber, queueConnection, ...extra, redis]) c.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

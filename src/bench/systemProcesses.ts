@@ -1,0 +1,139 @@
+// The system under test as real child processes (`npm run serve` and `npm run worker` entry points), started
+// with node directly so /proc accounts the server itself, not a launcher: CPU time and resident memory per role.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { QUEUES, queueOptions } from '../jobs/queues';
+import { sleep } from './stats';
+
+const ROOT = path.resolve(__dirname, '../..');
+const OUTPUT_KEPT = 20_000;
+/** Kernel clock ticks per second for /proc/<pid>/stat times; 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+export type Role = 'api' | 'worker';
+
+export interface MemoryUse {
+  rssMiB: number;
+  /** Peak resident set since the process started (VmHWM). */
+  peakRssMiB: number;
+}
+
+export class SystemProcess {
+  private out = '';
+
+  constructor(
+    readonly role: Role,
+    readonly proc: ChildProcess,
+    readonly port: number | null,
+  ) {
+    const keep = (d: Buffer) => {
+      this.out = (this.out + d.toString()).slice(-OUTPUT_KEPT);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  /** User + system CPU seconds the process has used so far. */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
+  }
+
+  memory(): MemoryUse {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
+  }
+
+  /** SIGTERM, then the exit code once the graceful shutdown finished (SIGKILL after `timeoutMs`). */
+  stop(timeoutMs = 20_000): Promise<number | null> {
+    if (this.proc.exitCode !== null) return Promise.resolve(this.proc.exitCode);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+      this.proc.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      this.proc.kill('SIGTERM');
+    });
+  }
+}
+
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ") ": utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export async function startSystemProcess(role: Role, env: Record<string, string>): Promise<SystemProcess> {
+  const port = role === 'api' ? await freePort() : null;
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/main/${role}.ts`)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env, ...(port !== null ? { PORT: String(port) } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new SystemProcess(role, proc, port);
+}
+
+/** Waits until the API answers /readyz with 200: Postgres and Redis reachable and a model loaded. */
+export async function waitForApi(api: SystemProcess, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (api.proc.exitCode !== null) throw new Error(`API process exited early:\n${api.output()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${api.port}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`API not ready within ${timeoutMs / 1000} s:\n${api.output()}`);
+}
+
+/** Waits until `count` worker processes are connected to both queues (BullMQ names its worker connections). */
+export async function waitForWorkers(redisUrl: string, prefix: string, workers: SystemProcess[], timeoutMs = 120_000): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const queues = [QUEUES.onlineUpdate, QUEUES.retrain].map((name) => new Queue(name, queueOptions(redis, prefix)));
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const dead = workers.find((w) => w.proc.exitCode !== null);
+      if (dead) throw new Error(`worker process exited early:\n${dead.output()}`);
+      const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
+      if (counts.every((c) => c >= workers.length)) return;
+      await sleep(200);
+    }
+    throw new Error(`workers not connected within ${timeoutMs / 1000} s:\n${workers.map((w) => w.output()).join('\n')}`);
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    redis.disconnect();
+  }
+}

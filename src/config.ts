@@ -1,0 +1,190 @@
+// The only reader of process.env: parses, validates and freezes every setting, and fails with a message
+// naming the variable. Everything else receives a Config object.
+import { randomBytes } from 'node:crypto';
+
+export type Role = 'client' | 'admin';
+
+/** Search, rules, bundles, context and cold start (issue #6). */
+export interface SearchConfig {
+  /** Share of a search result's score from the shopper's preference (0 = plain text relevance). */
+  searchPersonalWeight: number;
+  /** Largest share of one category in a list of personal recommendations, and in every head of it (1 = no cap). */
+  diversityMaxShare: number;
+  /** Weight of the context-conditioned popularity prior for shoppers with history, relative to all models. */
+  contextPriorWeight: number;
+  /** How long the items served under a recommId are remembered for the next page. */
+  recommTtlSeconds: number;
+  /** How long a search keeps steering a shopper's recommendations (the rest of the visit). */
+  visitSeconds: number;
+  /** How long a process reuses the text matches of a query (0 = never); a catalogue change empties it at once. */
+  searchCacheSeconds: number;
+}
+
+export interface Config extends SearchConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  databaseUrl: string;
+  redisUrl: string;
+  /** Namespaces every Redis key, queue and pub/sub channel (one per test run, or per deployment). */
+  redisPrefix: string;
+  port: number;
+  host: string;
+  adminApiKey: string;
+  clientApiKey: string;
+  /** True when the keys were generated at start (development only) and should be printed. */
+  keysGenerated: boolean;
+  sampleData: boolean;
+  logLevel: string;
+  /** How many items a user's cached top list holds; the subscription compares the top `pushDepth`. */
+  cachedListSize: number;
+  pushDepth: number;
+  /** Recent events kept per user for scoring (the sequence window). */
+  historyWindow: number;
+  /**
+   * Online updates on: every event moves the user's state at once. Off: lists come from the trained
+   * snapshot only (how batch-only recommenders behave); `npm run replay` compares the two.
+   */
+  onlineUpdates: boolean;
+  /** Requests per second each API key may sustain (0 = unlimited), and the burst above it. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** Concurrency of the online-update worker. */
+  onlineConcurrency: number;
+  /** Cron pattern of the scheduled full retrain, or '' for none. */
+  retrainCron: string;
+  /** Models the default retrain trains. */
+  defaultModels: string[];
+  /** Cron pattern of the scheduled incremental retrain (cheap models, others kept), or '' for none. */
+  incrementalCron: string;
+  /** Models the incremental retrain refits; the active version's other components are kept. */
+  incrementalModels: string[];
+  /** Attempts per retrain job, and the first retry's delay (doubling after). */
+  retrainAttempts: number;
+  retrainBackoffMs: number;
+  /** Held-out users sampled (seeded) to score candidates against the active model; 0 = every user. */
+  retrainEvalUsers: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const v = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL: "${v}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return v;
+}
+
+/** A cron pattern (5 or 6 fields, e.g. "0 3 * * *"), or '' for none; BullMQ parses it fully at scheduling. */
+function cron(env: Env, name: string): string {
+  const v = str(env, name, '').trim();
+  if (v && !/^\S+(\s+\S+){4,5}$/.test(v)) throw new ConfigError(name, `must be a cron pattern of 5 or 6 fields, got "${v}"`);
+  return v;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (['on', 'true', '1', 'yes'].includes(v.toLowerCase())) return true;
+  if (['off', 'false', '0', 'no'].includes(v.toLowerCase())) return false;
+  throw new ConfigError(name, `must be on or off, got "${v}"`);
+}
+
+function apiKey(env: Env, name: string, production: boolean): { key: string; generated: boolean } {
+  const v = env[name];
+  if (v !== undefined && v !== '') {
+    if (v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+    return { key: v, generated: false };
+  }
+  if (production) throw new ConfigError(name, 'must be set when NODE_ENV=production');
+  return { key: randomBytes(18).toString('base64url'), generated: true };
+}
+
+function fraction(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(name, `must be a number between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+/** Builds the configuration from an environment map (process.env by default). */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const nodeEnvRaw = str(env, 'NODE_ENV', 'development');
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const admin = apiKey(env, 'ADMIN_API_KEY', production);
+  const client = apiKey(env, 'CLIENT_API_KEY', production);
+  const prefix = str(env, 'REDIS_PREFIX', 'freshrec');
+  if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'may hold only letters, digits, _ . -');
+  const cachedListSize = int(env, 'CACHED_LIST_SIZE', 50, 10, 500);
+  const list = (name: string, fallback: string) =>
+    str(env, name, fallback)
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
+  const models = list('DEFAULT_MODELS', 'pop,itemknn');
+  return Object.freeze({
+    nodeEnv,
+    databaseUrl: url(env, 'DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/freshrec', ['postgresql:', 'postgres:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix: prefix,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0'),
+    adminApiKey: admin.key,
+    clientApiKey: client.key,
+    keysGenerated: admin.generated || client.generated,
+    sampleData: onOff(env, 'SAMPLE_DATA', true),
+    logLevel: str(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info'),
+    cachedListSize,
+    pushDepth: int(env, 'PUSH_DEPTH', 10, 1, cachedListSize),
+    historyWindow: int(env, 'HISTORY_WINDOW', 50, 1, 500),
+    onlineUpdates: onOff(env, 'ONLINE_UPDATES', true),
+    onlineConcurrency: int(env, 'ONLINE_CONCURRENCY', 8, 1, 256),
+    rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
+    rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 2000, 1, 10_000_000),
+    retrainCron: cron(env, 'RETRAIN_CRON'),
+    defaultModels: models,
+    incrementalCron: cron(env, 'INCREMENTAL_CRON'),
+    incrementalModels: list('INCREMENTAL_MODELS', 'pop,itemknn'),
+    retrainAttempts: int(env, 'RETRAIN_ATTEMPTS', 3, 1, 20),
+    retrainBackoffMs: int(env, 'RETRAIN_BACKOFF_MS', 5000, 0, 3_600_000),
+    retrainEvalUsers: int(env, 'RETRAIN_EVAL_USERS', 5000, 0, 10_000_000),
+    searchPersonalWeight: fraction(env, 'SEARCH_PERSONAL_WEIGHT', 0.3, 0, 1),
+    diversityMaxShare: fraction(env, 'DIVERSITY_MAX_SHARE', 0.5, 0.05, 1),
+    contextPriorWeight: fraction(env, 'CONTEXT_PRIOR_WEIGHT', 0.1, 0, 10),
+    recommTtlSeconds: int(env, 'RECOMM_TTL_SECONDS', 1800, 10, 7 * 86400),
+    visitSeconds: int(env, 'VISIT_SECONDS', 1800, 10, 7 * 86400),
+    searchCacheSeconds: int(env, 'SEARCH_CACHE_SECONDS', 30, 0, 3600),
+  });
+}

@@ -1,0 +1,148 @@
+// Event ingestion: validate, store durably and idempotently in Postgres, then (after the commit) ask the
+// online updater to move the user's state. An acknowledged event is always in Postgres first.
+import type { Db } from '../../db/prismaClient';
+import type { Logger } from '../../logger';
+import { DomainError } from '../../errors';
+import { checkBatch } from '../inputLimits';
+import type { ItemService } from '../items/itemService';
+import type { FraudDetector } from './fraudDetector';
+import { validateEvent, type EventInput, type EventRow } from './eventValidation';
+
+export interface TrackResult {
+  eventId: string;
+  accepted: boolean;
+  duplicate: boolean;
+  unknownItem: boolean;
+}
+
+export interface TrackBatchResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  results: { index: number; result: TrackResult }[];
+  errors: { index: number; code: string; message: string }[];
+}
+
+const NOTIFY_TIMEOUT_MS = 500;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+  ]);
+}
+
+/** Told about users whose stored events changed; the online updater implements it. */
+export type UserChangeNotifier = (userIds: string[]) => Promise<void>;
+
+export class EventService {
+  constructor(
+    private readonly db: Db,
+    private readonly items: ItemService,
+    private readonly fraud: FraudDetector,
+    private readonly notify: UserChangeNotifier,
+    /** Marks users whose applied events changed after the fact, so their online state is rebuilt. */
+    private readonly invalidate: (userIds: string[]) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  /** `clientIp` feeds the bot checks; it is not stored. */
+  async track(input: EventInput, clientIp?: string | null): Promise<TrackResult> {
+    const row = validateEvent(input);
+    const [result] = await this.store([row], clientIp);
+    return result;
+  }
+
+  /** Stores every valid input; invalid ones are reported by position and nothing of them is stored. */
+  async trackBatch(inputs: EventInput[], clientIp?: string | null): Promise<TrackBatchResult> {
+    checkBatch(inputs, 'inputs');
+    const valid: { index: number; row: EventRow }[] = [];
+    const errors: TrackBatchResult['errors'] = [];
+    inputs.forEach((input, index) => {
+      try {
+        valid.push({ index, row: validateEvent(input) });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        errors.push({ index, code: err.code, message: err.message });
+      }
+    });
+    const stored = valid.length ? await this.store(valid.map((v) => v.row), clientIp) : [];
+    const results = stored.map((result, j) => ({ index: valid[j].index, result }));
+    return {
+      accepted: results.filter((r) => r.result.accepted).length,
+      duplicates: results.filter((r) => r.result.duplicate).length,
+      rejected: errors.length,
+      results,
+      errors,
+    };
+  }
+
+  private async store(rows: EventRow[], clientIp?: string | null): Promise<TrackResult[]> {
+    const { verdicts, hammered } = await this.fraud.assess(rows, clientIp);
+    const payload = JSON.stringify(
+      rows.map((r, i) => ({
+        flagged: verdicts[i].flagged,
+        event_id: r.eventId,
+        user_id: r.userId,
+        item_id: r.itemId,
+        type: r.type,
+        value: r.value,
+        query: r.query,
+        context: r.context,
+        occurred_at: r.occurredAt.toISOString(),
+        recomm_id: r.recommId,
+      })),
+    );
+    // One statement inserts the users and the events: all of the batch's valid rows commit together.
+    // WITH ORDINALITY keeps batch order in the ids, which is the order the online updater applies.
+    const inserted = await this.db.$queryRawUnsafe<{ event_id: string }[]>(
+      `WITH input AS (
+         SELECT r.*, o.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(doc, ord),
+           LATERAL jsonb_to_record(o.doc) AS r(event_id text, user_id text, item_id text, type text, value double precision,
+             query text, context jsonb, occurred_at timestamptz, recomm_id text, flagged boolean)
+       ), new_users AS (
+         INSERT INTO users (id) SELECT DISTINCT user_id FROM input ON CONFLICT (id) DO NOTHING
+       )
+       INSERT INTO events (event_id, user_id, item_id, type, value, query, context, occurred_at, recomm_id, flagged)
+       SELECT event_id, user_id, item_id, type::"EventType", value, query, context, occurred_at, recomm_id, flagged
+       FROM input ORDER BY ord
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      payload,
+    );
+    for (const h of hammered) {
+      // The click farm's first events got in before the pattern showed: flag them now, before any retrain,
+      // and have those users' online state rebuilt without them.
+      const changed = await this.db.$queryRawUnsafe<{ user_id: string }[]>(
+        `UPDATE events SET flagged = true WHERE item_id = $1 AND user_id = ANY($2::text[]) AND received_at > now() - interval '5 minutes' AND NOT flagged RETURNING user_id`,
+        h.itemId,
+        h.userIds,
+      );
+      const users = [...new Set(changed.map((r) => r.user_id))];
+      if (users.length) {
+        await this.invalidate(users).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not mark states stale'));
+        await withTimeout(this.notify(users), NOTIFY_TIMEOUT_MS).catch(() => undefined);
+      }
+    }
+    const fresh = new Set(inserted.map((r) => r.event_id));
+    const known = await this.items.exists(rows.flatMap((r) => (r.itemId ? [r.itemId] : [])));
+    const seen = new Set<string>();
+    const results = rows.map((r) => {
+      // A repeated eventId inside one batch is stored once; later copies are duplicates.
+      const accepted = fresh.has(r.eventId) && !seen.has(r.eventId);
+      seen.add(r.eventId);
+      return { eventId: r.eventId, accepted, duplicate: !accepted, unknownItem: r.itemId !== null && !known.has(r.itemId) };
+    });
+    const changedUsers = [...new Set(rows.filter((r) => fresh.has(r.eventId)).map((r) => r.userId))];
+    if (changedUsers.length) {
+      // The events are committed; a failed or slow notification (Redis down) delays the online update but
+      // loses nothing: the catch-up sweeper finds these events in the log. The caller is not kept waiting.
+      await withTimeout(this.notify(changedUsers), NOTIFY_TIMEOUT_MS).catch((err) =>
+        this.log.warn({ err: (err as Error).message, users: changedUsers.length }, 'online update not scheduled; catch-up will'),
+      );
+    }
+    return results;
+  }
+}
+

@@ -1,0 +1,125 @@
+// Scores incoming events for bot and click-farm patterns before they are stored: too many events per
+// minute from one user or one address, or one item hit by many brand-new users at once. Flagged events are
+// stored (nothing acknowledged is dropped) but never shape training, popularity, co-occurrence or state.
+import type { Redis } from 'ioredis';
+import type { KeySpace } from '../../redis/redisConnections';
+
+export interface FraudLimits {
+  /** Events one user may send per minute before their events are flagged. */
+  userPerMinute: number;
+  /**
+   * Events one client address may send per minute (many users behind one bot); 0 turns the check off,
+   * the default, because shops often send every shopper's events from one backend address.
+   */
+  ipPerMinute: number;
+  /** Distinct new users per minute on one item before their events on it are flagged. */
+  freshUsersPerItemMinute: number;
+  /** How long after their first event a user counts as new. */
+  freshUserSeconds: number;
+}
+
+export const DEFAULT_FRAUD_LIMITS: Readonly<FraudLimits> = Object.freeze({
+  userPerMinute: 300,
+  ipPerMinute: 0,
+  freshUsersPerItemMinute: 30,
+  freshUserSeconds: 600,
+});
+
+export interface Suspicion {
+  flagged: boolean;
+  reason: string | null;
+}
+
+export interface Assessment {
+  verdicts: Suspicion[];
+  /**
+   * Items found hammered by new users in this batch, with every new user seen on them this minute: their
+   * earlier events on the item, let through before the pattern showed, must be flagged too.
+   */
+  hammered: { itemId: string; userIds: string[] }[];
+}
+
+export class FraudDetector {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: KeySpace,
+    private readonly limits: FraudLimits = DEFAULT_FRAUD_LIMITS,
+  ) {}
+
+  /** One verdict per row, in order. Fails open (nothing flagged) when Redis is unreachable. */
+  async assess(rows: { userId: string; itemId: string | null }[], ip?: string | null, now = Date.now()): Promise<Assessment> {
+    const minute = Math.floor(now / 60000);
+    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
+    try {
+      const p = this.redis.pipeline();
+      for (const r of rows) {
+        p.incr(k('u', r.userId, String(minute)));
+        p.expire(k('u', r.userId, String(minute)), 120);
+        // First time this detector sees the user: remember when, to tell new users from regulars.
+        p.set(k('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
+        p.get(k('seen', r.userId));
+      }
+      if (ip) {
+        p.incrby(k('ip', ip, String(minute)), rows.length);
+        p.expire(k('ip', ip, String(minute)), 120);
+      }
+      const res = (await p.exec()) ?? [];
+      const ipCount = ip ? Number(res[rows.length * 4]?.[1] ?? 0) : 0;
+      const verdicts: Suspicion[] = [];
+      const hammeredItems: Assessment['hammered'] = [];
+      const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
+      rows.forEach((r, i) => {
+        const userCount = Number(res[i * 4]?.[1] ?? 0);
+        const firstSeen = Number(res[i * 4 + 3]?.[1] ?? now);
+        if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
+        else if (ip && this.limits.ipPerMinute > 0 && ipCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
+        else verdicts.push({ flagged: false, reason: null });
+        if (r.itemId && now - firstSeen < this.limits.freshUserSeconds * 1000) {
+          fresh.set(r.itemId, [...(fresh.get(r.itemId) ?? []), r.userId]);
+        }
+      });
+      if (fresh.size) {
+        const q = this.redis.pipeline();
+        const items = [...fresh.keys()];
+        for (const item of items) {
+          q.sadd(k('item', item, String(minute)), ...(fresh.get(item) as string[]));
+          q.expire(k('item', item, String(minute)), 120);
+          q.scard(k('item', item, String(minute)));
+        }
+        const counts = (await q.exec()) ?? [];
+        const hammered = new Set(items.filter((_, j) => Number(counts[j * 3 + 2]?.[1] ?? 0) > this.limits.freshUsersPerItemMinute));
+        for (const itemId of hammered) {
+          hammeredItems.push({ itemId, userIds: await this.redis.smembers(k('item', itemId, String(minute))) });
+        }
+        rows.forEach((r, i) => {
+          if (!verdicts[i].flagged && r.itemId && hammered.has(r.itemId) && (fresh.get(r.itemId) ?? []).includes(r.userId)) {
+            verdicts[i] = { flagged: true, reason: 'item hammered by new users' };
+          }
+        });
+      }
+      const flaggedUsers = new Map<string, string>();
+      rows.forEach((r, i) => verdicts[i].flagged && flaggedUsers.set(r.userId, verdicts[i].reason as string));
+      for (const h of hammeredItems) for (const u of h.userIds) flaggedUsers.set(u, 'item hammered by new users');
+      if (flaggedUsers.size) {
+        const f = this.redis.pipeline();
+        for (const [user, reason] of flaggedUsers) {
+          f.zadd(k('flagged'), now, user);
+          f.hset(k('flagged-reason'), user, reason);
+        }
+        await f.exec();
+      }
+      return { verdicts, hammered: hammeredItems };
+    } catch {
+      return { verdicts: rows.map(() => ({ flagged: false, reason: null })), hammered: [] };
+    }
+  }
+
+  /** Most recently flagged users, newest first, for the admin view. */
+  async flaggedUsers(limit: number): Promise<{ userId: string; flaggedAt: Date; reason: string }[]> {
+    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
+    const entries = await this.redis.zrevrange(k('flagged'), 0, limit - 1, 'WITHSCORES');
+    const users = entries.filter((_, i) => i % 2 === 0);
+    const reasons = users.length ? await this.redis.hmget(k('flagged-reason'), ...users) : [];
+    return users.map((userId, i) => ({ userId, flaggedAt: new Date(Number(entries[i * 2 + 1])), reason: reasons[i] ?? 'suspicious' }));
+  }
+}

@@ -1,0 +1,103 @@
+// Persistence of model versions and their artefacts in Postgres. Artefacts are written before the version
+// is marked ready, and at most one version is active at a time (activation is one transaction).
+import type { Db } from '../../db/prismaClient';
+import type { ModelArtifacts } from '../../ml/recommender';
+import { NotFoundError, InvalidInputError } from '../../errors';
+
+export type ModelStatus = 'training' | 'ready' | 'active' | 'retired' | 'failed';
+
+export interface ModelVersionRecord {
+  id: number;
+  kind: string;
+  status: ModelStatus;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown> | null;
+  dataWindow: Record<string, unknown> | null;
+  trainSeconds: number | null;
+  error: string | null;
+  createdAt: Date;
+  activatedAt: Date | null;
+}
+
+function toRecord(row: {
+  id: number;
+  kind: string;
+  status: string;
+  params: unknown;
+  metrics: unknown;
+  dataWindow: unknown;
+  trainSeconds: number | null;
+  error: string | null;
+  createdAt: Date;
+  activatedAt: Date | null;
+}): ModelVersionRecord {
+  return {
+    ...row,
+    status: row.status as ModelStatus,
+    params: (row.params ?? {}) as Record<string, unknown>,
+    metrics: (row.metrics ?? null) as Record<string, unknown> | null,
+    dataWindow: (row.dataWindow ?? null) as Record<string, unknown> | null,
+  };
+}
+
+export class ModelVersionStore {
+  constructor(private readonly db: Db) {}
+
+  async create(kind: string, params: Record<string, unknown>): Promise<ModelVersionRecord> {
+    return toRecord(await this.db.modelVersion.create({ data: { kind, params: params as object, status: 'training' } }));
+  }
+
+  /** Stores the artefacts and the evaluation, then marks the version ready, in one transaction. */
+  async complete(
+    id: number,
+    artifacts: ModelArtifacts,
+    result: { metrics: Record<string, unknown>; dataWindow: Record<string, unknown>; trainSeconds: number },
+  ): Promise<ModelVersionRecord> {
+    const [, row] = await this.db.$transaction([
+      this.db.modelArtifact.createMany({
+        data: Object.entries(artifacts).map(([name, data]) => ({ versionId: id, name, data: new Uint8Array(data) as Uint8Array<ArrayBuffer> })),
+      }),
+      this.db.modelVersion.update({
+        where: { id },
+        data: { status: 'ready', metrics: result.metrics as object, dataWindow: result.dataWindow as object, trainSeconds: result.trainSeconds },
+      }),
+    ]);
+    return toRecord(row);
+  }
+
+  async fail(id: number, error: string): Promise<void> {
+    await this.db.modelVersion.update({ where: { id }, data: { status: 'failed', error: error.slice(0, 4000) } });
+  }
+
+  /** Makes `id` the one active version; the previously active one becomes retired. */
+  async activate(id: number): Promise<ModelVersionRecord> {
+    return this.db.$transaction(async (tx) => {
+      const target = await tx.modelVersion.findUnique({ where: { id } });
+      if (!target) throw new NotFoundError('Model version', String(id));
+      if (target.status !== 'ready' && target.status !== 'retired' && target.status !== 'active') {
+        throw new InvalidInputError(`Model version ${id} is ${target.status} and cannot be activated`);
+      }
+      await tx.modelVersion.updateMany({ where: { status: 'active', id: { not: id } }, data: { status: 'retired' } });
+      return toRecord(await tx.modelVersion.update({ where: { id }, data: { status: 'active', activatedAt: new Date() } }));
+    });
+  }
+
+  async get(id: number): Promise<ModelVersionRecord | null> {
+    const row = await this.db.modelVersion.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  async active(): Promise<ModelVersionRecord | null> {
+    const row = await this.db.modelVersion.findFirst({ where: { status: 'active' }, orderBy: { id: 'desc' } });
+    return row ? toRecord(row) : null;
+  }
+
+  async list(limit = 50): Promise<ModelVersionRecord[]> {
+    return (await this.db.modelVersion.findMany({ orderBy: { id: 'desc' }, take: limit })).map(toRecord);
+  }
+
+  async artifacts(id: number): Promise<ModelArtifacts> {
+    const rows = await this.db.modelArtifact.findMany({ where: { versionId: id } });
+    return Object.fromEntries(rows.map((r) => [r.name, new Uint8Array(r.data)]));
+  }
+}

@@ -1,0 +1,262 @@
+// A loaded model version ready to serve: its trained components (each with the item vocabulary
+// it was trained on) and their fusion weights. Scoring fuses per-user normalised component scores over the
+// union vocabulary and keeps each part, so every served item can say which models placed it. Catalogue items
+// the version was not trained on join the vocabulary while it is served (addItems), placed by the components
+// that can vectorise new items (content), so a new item is recommendable the moment it is upserted.
+import type { Recommender, ScoreContext } from '../../ml/recommender';
+import type { ItemMeta, UserHistory } from '../../ml/interactions';
+
+export interface ServingComponent {
+  kind: string;
+  model: Recommender;
+  weight: number;
+  /** The item ids the component was trained on, in its own index order. */
+  itemIds: string[];
+}
+
+export interface FusedScores {
+  fused: Float32Array;
+  /** Normalised (0..1) score of each component over the union vocabulary, same order as `components`. */
+  parts: Float32Array[];
+  /** Serving-time signals added after fusion (context prior, search intent), with their weights. */
+  signals?: { source: string; weight: number; part: Float32Array }[];
+}
+
+/** A component that can score items it was not trained on (the content model vectorises their metadata). */
+interface PlacesNewItems {
+  /** Adds the item and returns its index in the component's own vocabulary. */
+  addItem(meta: ItemMeta): number;
+}
+
+function placesNewItems(model: Recommender): model is Recommender & PlacesNewItems {
+  return typeof (model as Partial<PlacesNewItems>).addItem === 'function';
+}
+
+/**
+ * Adds a serving-time signal (0..1 per item, over the model's vocabulary) to fused scores as one more named
+ * part, so it moves the ranking and is credited in the reasons like a model. `part` may be shorter than the
+ * vocabulary (items added since it was built count as 0).
+ */
+export function addSignal(scores: FusedScores, source: string, weight: number, part: Float32Array): void {
+  if (!(weight > 0)) return;
+  const n = Math.min(part.length, scores.fused.length);
+  for (let i = 0; i < n; i++) scores.fused[i] += weight * part[i];
+  (scores.signals ??= []).push({ source, weight, part });
+}
+
+interface Mapped extends ServingComponent {
+  /** union index -> component index, or null when the component's vocabulary is the union itself. */
+  toLocal: Int32Array | null;
+  /** component index -> union index, or null for identity. */
+  toUnion: Int32Array | null;
+}
+
+export class ServingModel {
+  readonly itemIds: string[];
+  readonly index: Map<string, number>;
+  private readonly mapped: Mapped[];
+
+  constructor(
+    readonly versionId: number,
+    /** What `modelVersion` shows clients, e.g. "v7 fusion(pop+itemknn)". */
+    readonly label: string,
+    components: ServingComponent[],
+    /** Newest event id the version was trained on: the snapshot an online-off system serves from. */
+    readonly trainedThroughEventId: bigint = 0n,
+  ) {
+    const union = [...new Set(components.flatMap((c) => c.itemIds))];
+    this.itemIds = union;
+    this.index = new Map(union.map((id, i) => [id, i]));
+    this.mapped = components.map((c) => {
+      const identity = c.itemIds.length === union.length && c.itemIds.every((id, i) => union[i] === id);
+      if (identity) return { ...c, toLocal: null, toUnion: null };
+      const local = new Map(c.itemIds.map((id, i) => [id, i]));
+      return {
+        ...c,
+        toLocal: Int32Array.from(union, (id) => local.get(id) ?? -1),
+        toUnion: Int32Array.from(c.itemIds, (id) => this.index.get(id) as number),
+      };
+    });
+  }
+
+  get numItems(): number {
+    return this.itemIds.length;
+  }
+
+  get components(): readonly ServingComponent[] {
+    return this.mapped;
+  }
+
+  component(kind: string): Recommender | undefined {
+    return this.mapped.find((c) => c.kind === kind)?.model;
+  }
+
+  /** A history in the vocabulary of one component (its own item indices), or null without that component. */
+  historyFor(kind: string, history: UserHistory): UserHistory | null {
+    const c = this.mapped.find((m) => m.kind === kind);
+    return c ? localHistory(c, history) : null;
+  }
+
+  /** Maps item ids (oldest first) to union indices, dropping ids no component has seen. */
+  toHistory(entries: { itemId: string; time: number; type: number; weight: number }[]): UserHistory {
+    const known = entries.filter((e) => this.index.has(e.itemId));
+    return {
+      items: Int32Array.from(known, (e) => this.index.get(e.itemId) as number),
+      times: Float64Array.from(known, (e) => e.time),
+      types: Uint8Array.from(known, (e) => e.type),
+      weights: Float32Array.from(known, (e) => e.weight),
+    };
+  }
+
+  score(history: UserHistory, ctx?: ScoreContext): FusedScores {
+    return this.fuse((c, out) => c.model.scoreUser(localHistory(c, history), out, ctx));
+  }
+
+  /** Fused item-to-item scores from every component that knows similarity; the item itself is excluded. */
+  similar(item: number): FusedScores {
+    const scores = this.fuse((c, out) => {
+      const local = c.toLocal ? c.toLocal[item] : item;
+      if (c.model.similarItems && local >= 0) c.model.similarItems(local, out);
+      else out.fill(-Infinity);
+    });
+    scores.fused[item] = -Infinity;
+    return scores;
+  }
+
+  /**
+   * One component's own item-to-item similarity from `item` (union index), as a lookup by union index; null when
+   * the component is not served, has no notion of similarity, or does not know the item. Cheaper than `similar`
+   * (no fusion, no normalisation): explanations use it to find which history item an item is most like.
+   */
+  componentSimilarity(kind: string, item: number): ((i: number) => number) | null {
+    const c = this.mapped.find((m) => m.kind === kind);
+    if (!c?.model.similarItems) return null;
+    const local = c.toLocal ? c.toLocal[item] : item;
+    if (local === undefined || local < 0) return null;
+    const row = new Float32Array(c.itemIds.length);
+    c.model.similarItems(local, row);
+    const toLocal = c.toLocal;
+    return (i) => {
+      const j = toLocal ? toLocal[i] : i;
+      return j === undefined || j < 0 ? 0 : row[j];
+    };
+  }
+
+  /**
+   * Makes catalogue items this version was not trained on servable: each joins the union vocabulary, and every
+   * component that can place new items (content) vectorises it; the others give it no evidence (score 0).
+   * Ids already known are skipped. Returns the union indices of the items added. Runs synchronously, so a
+   * request never sees a half-grown vocabulary.
+   */
+  addItems(metas: ItemMeta[]): number[] {
+    const fresh: ItemMeta[] = [];
+    const seen = new Set<string>();
+    for (const m of metas) {
+      if (this.index.has(m.id) || seen.has(m.id)) continue;
+      seen.add(m.id);
+      fresh.push(m);
+    }
+    if (!fresh.length) return [];
+    const before = this.itemIds.length;
+    const added: number[] = [];
+    for (const m of fresh) {
+      const u = this.itemIds.length;
+      this.itemIds.push(m.id);
+      this.index.set(m.id, u);
+      added.push(u);
+    }
+    for (const c of this.mapped) {
+      const grows = placesNewItems(c.model);
+      const locals = grows ? fresh.map((m) => (c.model as Recommender & PlacesNewItems).addItem(m)) : [];
+      const localBefore = c.itemIds.length;
+      // A component that grew in step with the union keeps the identity mapping (no lookup arrays).
+      if (!c.toLocal && grows && locals.every((l, k) => l === before + k)) {
+        c.itemIds = c.itemIds.concat(fresh.map((m) => m.id));
+        continue;
+      }
+      const toLocal = new Int32Array(this.itemIds.length).fill(-1);
+      if (c.toLocal) toLocal.set(c.toLocal);
+      else for (let i = 0; i < before; i++) toLocal[i] = i;
+      let localAfter = localBefore;
+      for (const l of locals) localAfter = Math.max(localAfter, l + 1);
+      const toUnion = new Int32Array(localAfter).fill(-1);
+      if (c.toUnion) toUnion.set(c.toUnion);
+      else for (let j = 0; j < localBefore; j++) toUnion[j] = j;
+      const ids = c.itemIds.slice();
+      locals.forEach((l, k) => {
+        toLocal[before + k] = l;
+        toUnion[l] = before + k;
+        ids[l] = fresh[k].id;
+      });
+      c.toLocal = toLocal;
+      c.toUnion = toUnion;
+      c.itemIds = ids;
+    }
+    return added;
+  }
+
+  /** Each part's share of item i's fused score (models and serving-time signals), largest first, for `ScoredItem.reasons`. */
+  shares(scores: FusedScores, i: number): { source: string; weight: number }[] {
+    const contributions = this.mapped.map((c, k) => ({ source: c.kind, value: c.weight * (scores.parts[k][i] ?? 0) }));
+    for (const s of scores.signals ?? []) contributions.push({ source: s.source, value: s.weight * (s.part[i] ?? 0) });
+    const total = contributions.reduce((s, c) => s + Math.max(0, c.value), 0);
+    if (total <= 0) return [];
+    return contributions
+      .filter((c) => c.value > 0)
+      .map((c) => ({ source: c.source, weight: c.value / total }))
+      .sort((a, b) => b.weight - a.weight);
+  }
+
+  dispose(): void {
+    for (const c of this.mapped) c.model.dispose();
+  }
+
+  private fuse(scoreComponent: (c: Mapped, out: Float32Array) => void): FusedScores {
+    const n = this.numItems;
+    const fused = new Float32Array(n);
+    const parts = this.mapped.map((c) => {
+      const local = new Float32Array(c.itemIds.length);
+      scoreComponent(c, local);
+      normaliseInPlace(local);
+      let part = local;
+      if (c.toUnion) {
+        part = new Float32Array(n);
+        const toUnion = c.toUnion;
+        for (let j = 0; j < local.length; j++) if (toUnion[j] >= 0) part[toUnion[j]] = local[j];
+      }
+      for (let i = 0; i < n; i++) fused[i] += c.weight * part[i];
+      return part;
+    });
+    return { fused, parts };
+  }
+}
+
+function localHistory(c: Mapped, h: UserHistory): UserHistory {
+  if (!c.toLocal) return h;
+  const keep: number[] = [];
+  for (let j = 0; j < h.items.length; j++) if (c.toLocal[h.items[j]] >= 0) keep.push(j);
+  return {
+    items: Int32Array.from(keep, (j) => (c.toLocal as Int32Array)[h.items[j]]),
+    times: Float64Array.from(keep, (j) => h.times[j]),
+    types: Uint8Array.from(keep, (j) => h.types[j]),
+    weights: Float32Array.from(keep, (j) => h.weights[j]),
+  };
+}
+
+/** Min-max scales finite scores to 0..1 in place; -Infinity/NaN (no evidence) become 0. */
+export function normaliseInPlace(a: Float32Array): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v > -Infinity && v < Infinity) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const range = max - min;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    a[i] = v > -Infinity && v < Infinity && range > 0 ? (v - min) / range : 0;
+  }
+}

@@ -1,0 +1,70 @@
+// The safety net of the event path: trackEvent acknowledges an event once it is in Postgres, then asks for
+// an online update; if Redis was down at that moment the request is lost but the event is not. This sweeper
+// walks the event log behind a durable cursor and re-requests updates for every user with newer events,
+// so state catches up, in order per user, once Redis is back.
+import type { Db } from '../../db/prismaClient';
+import type { Logger } from '../../logger';
+import type { UserChangeNotifier } from '../events/eventService';
+
+const CURSOR = 'online-catch-up';
+const PAGE = 5000;
+// Ids are taken at insert but rows become visible at commit; reading only rows a few seconds old means a
+// slow transaction's lower id is never skipped by the cursor.
+const SETTLE_SECONDS = 5;
+
+export class OnlineCatchUp {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly notify: UserChangeNotifier,
+    private readonly log: Logger,
+  ) {}
+
+  /** One pass: returns how many events it covered (0 when another worker holds the cursor). */
+  async sweep(): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      // First run: start at the log's end; events before it were handled by the direct path or by rebuilds.
+      await tx.$executeRawUnsafe(
+        `INSERT INTO stream_cursors (name, last_event_id) SELECT $1, COALESCE(MAX(id), 0) FROM events ON CONFLICT (name) DO NOTHING`,
+        CURSOR,
+      );
+      const locked = await tx.$queryRawUnsafe<{ last_event_id: bigint }[]>(
+        `SELECT last_event_id FROM stream_cursors WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+        CURSOR,
+      );
+      if (!locked.length) return 0; // another worker is sweeping
+      const rows = await tx.$queryRawUnsafe<{ id: bigint; user_id: string }[]>(
+        `SELECT id, user_id FROM events WHERE id > $1 AND received_at < now() - make_interval(secs => $2)
+         ORDER BY id LIMIT ${PAGE}`,
+        locked[0].last_event_id,
+        SETTLE_SECONDS,
+      );
+      if (!rows.length) return 0;
+      // Throws while Redis is down: the transaction rolls back and the cursor stays, to retry later.
+      await this.notify([...new Set(rows.map((r) => r.user_id))]);
+      await tx.$executeRawUnsafe(`UPDATE stream_cursors SET last_event_id = $2, updated_at = now() WHERE name = $1`, CURSOR, rows[rows.length - 1].id);
+      return rows.length;
+    });
+  }
+
+  start(intervalMs = 2000): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((err) => {
+          this.log.warn({ err: (err as Error).message }, 'online catch-up sweep failed; will retry');
+          return 0;
+        })
+        .finally(() => (this.running = null));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

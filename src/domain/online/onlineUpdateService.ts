@@ -1,0 +1,110 @@
+// The online path for one user: apply their stored events newer than the high-water mark, in order, to the
+// Redis state; recompute their list; publish it when its top items changed. Running it twice is harmless.
+import type { Db } from '../../db/prismaClient';
+import type { RedisPubSub } from '../../pubsub/redisPubSub';
+import type { RecommendationService } from '../recommendations/recommendationService';
+import type { UserStateStore, HistoryEntry, UserState } from '../users/userStateStore';
+import type { UserHistory } from '../../ml/interactions';
+import { activityOf, toHistoryEntry, weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
+import type { ActiveModel } from '../models/activeModel';
+import type { MatrixFactorization } from '../../ml/models/matrixFactorization';
+import { applyOnlineSteps } from '../../ml/online/userEmbeddingUpdater';
+
+export interface OnlineUpdateOutcome {
+  applied: number;
+  pushed: boolean;
+}
+
+// Events applied per pass: a user with a huge backlog is caught up over several passes of one job.
+const PAGE = 500;
+
+export class OnlineUpdateService {
+  constructor(
+    private readonly db: Db,
+    private readonly state: UserStateStore,
+    private readonly histories: UserHistoryReader,
+    private readonly recommendations: RecommendationService,
+    private readonly active: ActiveModel,
+    private readonly pubsub: RedisPubSub,
+    private readonly listSize: number,
+    private readonly pushDepth: number,
+  ) {}
+
+  async apply(userId: string): Promise<OnlineUpdateOutcome> {
+    let current = await this.state.get(userId);
+    let applied = 0;
+    if (!current) {
+      // No state (new user, or Redis lost it): rebuild the window from Postgres, the source of truth.
+      const last = await this.db.event.findFirst({ where: { userId }, orderBy: { id: 'desc' }, select: { id: true } });
+      if (!last) return { applied: 0, pushed: false };
+      const entries = await this.histories.fromDatabase(userId);
+      await this.state.append(userId, entries, last.id.toString(), true);
+      applied = entries.length;
+      current = await this.state.get(userId);
+      if (!current) return { applied, pushed: false };
+    } else {
+      for (;;) {
+        const rows: { id: bigint; itemId: string | null; type: string; occurredAt: Date; flagged: boolean }[] = await this.db.event.findMany({
+          where: { userId, id: { gt: BigInt(current.hwm) } },
+          orderBy: { id: 'asc' },
+          take: PAGE,
+          select: { id: true, itemId: true, type: true, occurredAt: true, flagged: true },
+        });
+        if (!rows.length) break;
+        // Flagged (suspicious) events advance the mark but never shape the shopper's state.
+        const entries: HistoryEntry[] = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
+        const hwm: string = rows[rows.length - 1].id.toString();
+        await this.state.append(userId, entries, hwm);
+        current = { ...current, ...(await this.learn(userId, current, entries)), history: [...current.history, ...entries], hwm };
+        applied += rows.length;
+        if (rows.length < PAGE) break;
+      }
+      if (!applied) return { applied: 0, pushed: false };
+      // Read back the trimmed window: the list must be computed from exactly what a query would see.
+      current = (await this.state.get(userId)) ?? current;
+    }
+    return { applied, pushed: await this.publishIfChanged(userId, activityOf(current), current.hwm, current.lastList) };
+  }
+
+  /**
+   * Online learning: a gradient step of the user's factorisation embedding per new event. The embedding
+   * starts from a fold-in of the history before these events when none exists for the served version.
+   */
+  private async learn(userId: string, before: UserState, entries: HistoryEntry[]): Promise<Partial<UserState>> {
+    const model = this.active.get();
+    const mf = model?.component('mf') as MatrixFactorization | undefined;
+    if (!model || !mf || !entries.length) return {};
+    const local = (e: HistoryEntry[]) => model.historyFor('mf', model.toHistory(weigh(e))) as UserHistory;
+    const w =
+      before.embedding && before.embeddingVersion === model.versionId && before.embedding.length === mf.dim
+        ? before.embedding
+        : mf.foldIn(local(before.history));
+    applyOnlineSteps(mf, w, local(entries), undefined, before.history.length + entries.length);
+    await this.state.setEmbedding(userId, w, model.versionId);
+    return { embedding: w, embeddingVersion: model.versionId };
+  }
+
+  private async publishIfChanged(userId: string, activity: RecentActivity, hwm: string, previous: string[] | null): Promise<boolean> {
+    const list = this.recommendations.listForHistory(userId, activity, this.listSize);
+    if (list.modelVersion === 'none') return false;
+    const ids = list.items.map((i) => i.id);
+    const head = ids.slice(0, this.pushDepth);
+    if (previous && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id)) {
+      return false;
+    }
+    await this.state.setLastList(userId, ids);
+    await this.pubsub.publish(
+      'recs',
+      {
+        userId,
+        recommId: list.recommId,
+        modelVersion: list.modelVersion,
+        generatedAt: list.generatedAt.toISOString(),
+        items: list.items,
+        eventSeq: hwm,
+      },
+      userId,
+    );
+    return true;
+  }
+}

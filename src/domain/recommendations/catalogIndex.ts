@@ -1,0 +1,228 @@
+// Item metadata aligned with the served model's vocabulary (index i = model item i), so filters and
+// business rules run as array lookups inside the top-K loop instead of database queries. It also keeps the
+// model's vocabulary covering the whole catalogue: items nobody has touched yet join it when the model is
+// prepared and the moment they are upserted.
+import type { Db } from '../../db/prismaClient';
+import type { ItemMeta } from '../../ml/interactions';
+import type { ServingModel } from '../models/servingModel';
+
+export interface ItemFilter {
+  categories?: string[] | null;
+  excludeCategories?: string[] | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+  inStockOnly?: boolean | null;
+  excludeItemIds?: string[] | null;
+  excludeInteracted?: boolean | null;
+}
+
+/** What business rules and filters look at of one item. */
+export interface ItemAttributes {
+  id: string;
+  category: string | null;
+  brand: string | null;
+  tags: string[];
+  price: number | null;
+  inStock: boolean;
+}
+
+interface CatalogArrays {
+  size: number;
+  /** 1 when the item exists in the catalogue (events may name items never upserted). */
+  known: Uint8Array;
+  inStock: Uint8Array;
+  price: Float64Array;
+  category: (string | null)[];
+  /** Category as a small integer (CatalogIndex.categoryNames), -1 for none: for loops over the whole vocabulary. */
+  categoryCode: Int32Array;
+  brand: (string | null)[];
+  tags: string[][];
+  title: string[];
+}
+
+interface ItemRow {
+  id: string;
+  title: string;
+  description: string | null;
+  category: string | null;
+  brand: string | null;
+  tags: string[];
+  price: number | null;
+  inStock: boolean;
+}
+
+const ROW_SELECT = { id: true, title: true, description: true, category: true, brand: true, tags: true, price: true, inStock: true } as const;
+const PAGE = 20000;
+
+/**
+ * Keeps one set of arrays per served model, so the model being swapped out keeps answering with its own
+ * alignment while the new one is prepared.
+ */
+export class CatalogIndex {
+  private readonly byModel = new Map<ServingModel, CatalogArrays>();
+  private changes = 0;
+  private readonly categoryNames: string[] = [];
+  private readonly categoryIndex = new Map<string, number>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Grows on every catalogue change: caches derived from item attributes (rule multipliers) compare it. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Builds the arrays for a model about to be served, walking the whole catalogue once: items the model was
+   * not trained on are added to its vocabulary (placed by content). `retire` drops a model no longer served.
+   */
+  async prepare(model: ServingModel): Promise<void> {
+    const a = emptyArrays();
+    let after = '';
+    for (;;) {
+      const rows: ItemRow[] = await this.db.item.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE, select: ROW_SELECT });
+      if (!rows.length) break;
+      model.addItems(rows.filter((r) => !model.index.has(r.id)).map(toMeta));
+      grow(a, model.numItems);
+      for (const r of rows) this.setRow(a, model.index.get(r.id) as number, r);
+      after = rows[rows.length - 1].id;
+      if (rows.length < PAGE) break;
+    }
+    grow(a, model.numItems);
+    this.byModel.set(model, a);
+    this.changes++;
+  }
+
+  retire(model: ServingModel): void {
+    this.byModel.delete(model);
+  }
+
+  /** Refreshes changed items after an upsert anywhere in the cluster; new ones join every served model. */
+  async update(ids: string[]): Promise<void> {
+    if (!this.byModel.size || !ids.length) return;
+    const rows: ItemRow[] = await this.db.item.findMany({ where: { id: { in: ids } }, select: ROW_SELECT });
+    // Synchronous from here on: a request sees the model and its arrays grown together.
+    for (const [model, a] of this.byModel) {
+      model.addItems(rows.filter((r) => !model.index.has(r.id)).map(toMeta));
+      grow(a, model.numItems);
+      for (const r of rows) this.setRow(a, model.index.get(r.id) as number, r);
+    }
+    this.changes++;
+  }
+
+  has(model: ServingModel): boolean {
+    return this.byModel.has(model);
+  }
+
+  isKnown(model: ServingModel, i: number): boolean {
+    return Boolean(this.byModel.get(model)?.known[i]);
+  }
+
+  /** Every item's category code (index = model item, -1 for none; `size` of them are valid) and the code's names. */
+  categoryCodes(model: ServingModel): { codes: Int32Array; size: number; names: readonly string[] } {
+    const a = this.byModel.get(model);
+    return { codes: a?.categoryCode ?? new Int32Array(0), size: a?.size ?? 0, names: this.categoryNames };
+  }
+
+  categoryOf(model: ServingModel, i: number): string | null {
+    return this.byModel.get(model)?.category[i] ?? null;
+  }
+
+  titleOf(model: ServingModel, i: number): string {
+    return this.byModel.get(model)?.title[i] ?? '';
+  }
+
+  /** Attributes of item i for rules, or null when it is not in the catalogue. */
+  attributesOf(model: ServingModel, i: number): ItemAttributes | null {
+    const a = this.byModel.get(model);
+    if (!a || i >= a.size || !a.known[i]) return null;
+    return { id: model.itemIds[i], category: a.category[i], brand: a.brand[i], tags: a.tags[i], price: Number.isNaN(a.price[i]) ? null : a.price[i], inStock: a.inStock[i] === 1 };
+  }
+
+  /**
+   * A predicate for topK: true means "skip this item". Unknown items are always skipped, and so are
+   * out-of-stock ones unless inStockOnly is false: a list names only items a shopper can open and buy.
+   * `exclude` holds further indices to skip (items already served under a recommId, pinned items).
+   */
+  skipper(model: ServingModel, filter: ItemFilter | null | undefined, interacted: Set<number>, exclude?: Set<number>): (i: number) => boolean {
+    const a = this.byModel.get(model);
+    if (!a) return () => true;
+    const f = filter ?? {};
+    const cats = f.categories?.length ? new Set(f.categories) : null;
+    const excludedCats = f.excludeCategories?.length ? new Set(f.excludeCategories) : null;
+    const excludedIds = new Set((f.excludeItemIds ?? []).map((id) => model.index.get(id)).filter((i) => i !== undefined));
+    const excludeInteracted = f.excludeInteracted ?? true;
+    const inStockOnly = f.inStockOnly ?? true;
+    const minPrice = f.minPrice ?? null;
+    const maxPrice = f.maxPrice ?? null;
+    const size = a.size;
+    return (i) => {
+      if (i >= size || !a.known[i]) return true;
+      if (inStockOnly && !a.inStock[i]) return true;
+      if (excludeInteracted && interacted.has(i)) return true;
+      if (excludedIds.has(i)) return true;
+      if (exclude?.has(i)) return true;
+      const c = a.category[i];
+      if (cats && (c === null || !cats.has(c))) return true;
+      if (excludedCats && c !== null && excludedCats.has(c)) return true;
+      if (minPrice !== null && !(a.price[i] >= minPrice)) return true;
+      if (maxPrice !== null && !(a.price[i] <= maxPrice)) return true;
+      return false;
+    };
+  }
+
+  private setRow(a: CatalogArrays, i: number, r: ItemRow): void {
+    a.known[i] = 1;
+    a.inStock[i] = r.inStock ? 1 : 0;
+    a.price[i] = r.price ?? NaN;
+    a.category[i] = r.category;
+    a.categoryCode[i] = r.category === null ? -1 : this.categoryCode(r.category);
+    a.brand[i] = r.brand;
+    a.tags[i] = r.tags ?? [];
+    a.title[i] = r.title;
+  }
+
+  private categoryCode(name: string): number {
+    let code = this.categoryIndex.get(name);
+    if (code === undefined) {
+      code = this.categoryNames.length;
+      this.categoryIndex.set(name, code);
+      this.categoryNames.push(name);
+    }
+    return code;
+  }
+}
+
+function toMeta(r: ItemRow): ItemMeta {
+  return { id: r.id, title: r.title, description: r.description, category: r.category, brand: r.brand, tags: r.tags, price: r.price };
+}
+
+function emptyArrays(): CatalogArrays {
+  return { size: 0, known: new Uint8Array(0), inStock: new Uint8Array(0), price: new Float64Array(0), category: [], categoryCode: new Int32Array(0), brand: [], tags: [], title: [] };
+}
+
+/** Extends the arrays to `n` items (new slots unknown until a row is set); typed arrays grow with headroom. */
+function grow(a: CatalogArrays, n: number): void {
+  if (n <= a.size) return;
+  if (n > a.known.length) {
+    const capacity = Math.max(n, Math.ceil(a.known.length * 1.5));
+    const known = new Uint8Array(capacity);
+    known.set(a.known);
+    const inStock = new Uint8Array(capacity);
+    inStock.set(a.inStock);
+    const price = new Float64Array(capacity).fill(NaN);
+    price.set(a.price);
+    const categoryCode = new Int32Array(capacity).fill(-1);
+    categoryCode.set(a.categoryCode);
+    a.categoryCode = categoryCode;
+    a.known = known;
+    a.inStock = inStock;
+    a.price = price;
+  }
+  for (let i = a.size; i < n; i++) {
+    a.category.push(null);
+    a.brand.push(null);
+    a.tags.push([]);
+    a.title.push('');
+  }
+  a.size = n;
+}

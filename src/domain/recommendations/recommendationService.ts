@@ -1,0 +1,346 @@
+// Builds ranked, filtered, explained lists: personal recommendations, similar items and trending, and scores
+// given items for a shopper (personalised search). The same `listForHistory` serves the query path and the
+// online updater, so a pushed list is what a query would have returned. Every list goes through the same
+// steps: model scores, serving-time signals (context prior, current search intent), the merchandising rules of
+// its surface (boost, bury, pin), the catalogue checks (stock, filters) and, for personal lists, a category cap.
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../../errors';
+import type { Logger } from '../../logger';
+import type { ModelRouter } from '../models/modelRouter';
+import { addSignal, type FusedScores, type ServingModel } from '../models/servingModel';
+import type { HistoryEntry } from '../users/userStateStore';
+import { weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
+import type { RuleSet } from '../rules/ruleSet';
+import type { RuleSurface } from '../rules/rule';
+import type { CatalogIndex, ItemFilter } from './catalogIndex';
+import type { ImpressionRecorder } from './impressionRecorder';
+import { explain } from './explanations';
+import { assembleList } from './listAssembly';
+import { contextFeatures, describeContext, type ContextPrior } from './contextPrior';
+import type { Intent, SearchIntentStore } from './searchIntent';
+import type { ServedPages } from './servedPages';
+
+export interface ServedItem {
+  id: string;
+  score: number;
+  reasons: { source: string; weight: number; explanation?: string }[];
+}
+
+export interface ServedList {
+  recommId: string;
+  userId: string | null;
+  modelVersion: string;
+  generatedAt: Date;
+  items: ServedItem[];
+  /** The A/B experiment and arm that served the list, recorded with its impression; null outside experiments. */
+  experimentId?: string | null;
+  arm?: string | null;
+}
+
+/** Which page of a personal list: by offset, or the next items not yet served under a recommId. */
+export interface PageRequest {
+  offset?: number;
+  recommId?: string | null;
+}
+
+/** Serving-time inputs of a list besides the history. */
+export interface ListExtras {
+  offset?: number;
+  /** Item ids that must not appear (already served under the recommId). */
+  exclude?: Set<string>;
+  intent?: Intent | null;
+}
+
+/** A shopper's fused preference for given items (personalised search), aligned with the ids asked about. */
+export interface ItemPreferences {
+  modelVersion: string;
+  /** Fused score per item (0 for items the model cannot place). */
+  scores: Float32Array;
+  reasons(k: number): ServedItem['reasons'];
+}
+
+export interface RecommendationOptions {
+  rules?: { readonly set: RuleSet };
+  contextPrior?: ContextPrior;
+  intent?: SearchIntentStore;
+  pages?: ServedPages;
+  /** Largest share of one category in a list of personal recommendations (and in every head of it); null or 1 = no cap. */
+  maxCategoryShare?: number | null;
+  /** Weight of the context prior for shoppers with history, relative to all models together. */
+  contextWeight?: number;
+  /** Weight of the current search intent, relative to all models together. */
+  intentWeight?: number;
+  log?: Logger;
+}
+
+const NO_MODEL = 'none';
+// Before a rule's factor applies, every ranked item counts as having at least this share of the best score, so a
+// strong boost can surface items the models know little about (a product a shopper has never come near).
+const RULE_SCORE_FLOOR = 0.05;
+
+/** score' = (score + floor) * multiplier for every ranked (finite) score; -Infinity stays out of the list. */
+function applyMultipliers(fused: Float32Array, multipliers: Float32Array): void {
+  let max = 0;
+  for (let i = 0; i < fused.length; i++) if (fused[i] > max && fused[i] < Infinity) max = fused[i];
+  const floor = RULE_SCORE_FLOOR * (max > 0 ? max : 1);
+  const n = Math.min(fused.length, multipliers.length);
+  for (let i = 0; i < n; i++) if (fused[i] > -Infinity) fused[i] = (fused[i] + floor) * multipliers[i];
+}
+// How long a list waits for Redis to remember its served items.
+const REMEMBER_WAIT_MS = 200;
+// Recent distinct history items an explanation may name ("Because you viewed X").
+const ANCHOR_CANDIDATES = 3;
+// A shopper with no history is answered mainly from what sells in their context.
+const COLD_CONTEXT_WEIGHT = 2;
+
+export class RecommendationService {
+  private readonly contextWeight: number;
+  private readonly intentWeight: number;
+
+  constructor(
+    private readonly models: ModelRouter,
+    private readonly catalog: CatalogIndex,
+    private readonly histories: UserHistoryReader,
+    private readonly impressions: ImpressionRecorder,
+    private readonly onlineUpdates: boolean,
+    private readonly options: RecommendationOptions = {},
+  ) {
+    this.contextWeight = options.contextWeight ?? 0.1;
+    this.intentWeight = options.intentWeight ?? 0.5;
+  }
+
+  /** The history a list is computed from: live, or frozen at the model's training snapshot when online updates are off. */
+  private history(userId: string): Promise<RecentActivity> {
+    const model = this.models.forUser(userId)?.model;
+    return this.histories.recent(userId, this.onlineUpdates || !model ? undefined : model.trainedThroughEventId);
+  }
+
+  /** The categories the shopper's searches of this visit led to (null without searches or a store). */
+  intentOf(userId: string): Promise<Intent | null> {
+    return this.options.intent ? this.options.intent.get(userId).catch(() => null) : Promise.resolve(null);
+  }
+
+  async recommend(userId: string, limit: number, filter?: ItemFilter | null, context?: Record<string, unknown> | null, page: PageRequest = {}): Promise<ServedList> {
+    const pages = this.options.pages;
+    const [activity, intent, served] = await Promise.all([
+      this.history(userId),
+      this.intentOf(userId),
+      page.recommId && pages ? pages.served(page.recommId, userId) : Promise.resolve(undefined),
+    ]);
+    // With a recommId the items it already served are skipped instead of counted by offset.
+    const list = this.listForHistory(userId, activity, limit, filter, context, { offset: page.recommId ? 0 : page.offset ?? 0, exclude: served, intent });
+    if (page.recommId) list.recommId = page.recommId;
+    const itemIds = list.items.map((i) => i.id);
+    if (pages) {
+      // Best effort within a short wait: with Redis away the list is still served (its next page may repeat items).
+      const remembered = pages.remember(list.recommId, userId, itemIds).catch((err) => this.options.log?.warn({ err }, 'served page not remembered'));
+      await Promise.race([remembered, new Promise((resolve) => setTimeout(resolve, REMEMBER_WAIT_MS).unref())]);
+    }
+    this.impressions.record({ recommId: list.recommId, userId, surface: 'recommendations', modelVersion: list.modelVersion, itemIds, context: context ?? null, experimentId: list.experimentId ?? null, arm: list.arm ?? null });
+    return list;
+  }
+
+  /** A personal list without recording an impression (bundles fill from it). */
+  async rankFor(userId: string, limit: number, filter?: ItemFilter | null): Promise<ServedList> {
+    const [activity, intent] = await Promise.all([this.history(userId), this.intentOf(userId)]);
+    return this.listForHistory(userId, activity, limit, filter, null, { intent });
+  }
+
+  /** Ranks the catalogue for a user's recent activity. Pure CPU work over the in-memory model. */
+  listForHistory(userId: string | null, activity: RecentActivity, limit: number, filter?: ItemFilter | null, context?: Record<string, unknown> | null, extras: ListExtras = {}): ServedList {
+    const choice = this.models.forUser(userId);
+    if (!choice) return this.empty(userId);
+    const { model } = choice;
+    const { scores, interacted, contextPhrase } = this.personalScores(model, activity, context, extras.intent ?? null);
+    const exclude = extras.exclude?.size ? new Set([...extras.exclude].flatMap((id) => model.index.get(id) ?? [])) : undefined;
+    const list = this.assemble(model, 'RECOMMENDATIONS', scores, this.catalog.skipper(model, filter, interacted, exclude), limit, extras.offset ?? 0, this.options.maxCategoryShare ?? null);
+    return {
+      ...this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: extras.intent?.query }),
+      experimentId: choice.experimentId,
+      arm: choice.arm,
+    };
+  }
+
+  async similar(itemId: string, limit: number, userId?: string | null): Promise<ServedList> {
+    const served = await this.similarList(itemId, limit, userId);
+    this.impressions.record({ recommId: served.recommId, userId: userId ?? null, surface: 'similarItems', modelVersion: served.modelVersion, itemIds: served.items.map((x) => x.id), context: { itemId }, experimentId: served.experimentId ?? null, arm: served.arm ?? null });
+    return served;
+  }
+
+  /** Items similar to `itemId` without recording an impression (bundles fill from it). */
+  async similarList(itemId: string, limit: number, userId?: string | null): Promise<ServedList> {
+    const choice = this.models.forUser(userId ?? null);
+    if (!choice) return this.empty(userId ?? null);
+    const { model } = choice;
+    const i = model.index.get(itemId);
+    if (i === undefined || !this.catalog.isKnown(model, i)) throw new NotFoundError('Item', itemId);
+    const interacted = new Set<number>();
+    if (userId) {
+      for (const e of (await this.history(userId)).entries) {
+        const j = model.index.get(e.itemId);
+        if (j !== undefined) interacted.add(j);
+      }
+    }
+    const scores = model.similar(i);
+    // An item with no similarity evidence is not "similar", however short the list gets (a pin may still place it).
+    const fused = scores.fused;
+    for (let j = 0; j < fused.length; j++) if (!(fused[j] > 0)) fused[j] = -Infinity;
+    const list = this.assemble(model, 'SIMILAR_ITEMS', scores, this.catalog.skipper(model, { excludeInteracted: Boolean(userId) }, interacted), limit, 0, null);
+    return { ...this.toList(model, userId ?? null, scores, list, []), experimentId: choice.experimentId, arm: choice.arm };
+  }
+
+  trending(limit: number, category?: string | null): ServedList {
+    const model = this.models.forUser(null)?.model;
+    const pop = model?.component('pop');
+    if (!model || !pop) return this.empty(null);
+    const fused = new Float32Array(model.numItems);
+    const local = new Float32Array(pop.numItems);
+    pop.scoreUser({ items: new Int32Array(0), times: new Float64Array(0), types: new Uint8Array(0), weights: new Float32Array(0) }, local, { now: Date.now() / 1000 });
+    const popComponent = model.components.find((c) => c.kind === 'pop');
+    popComponent?.itemIds.forEach((id, j) => (fused[model.index.get(id) as number] = local[j]));
+    const scores: FusedScores = { fused, parts: [] };
+    const list = this.assemble(model, 'TRENDING', scores, this.catalog.skipper(model, category ? { categories: [category] } : null, new Set()), limit, 0, null);
+    return {
+      recommId: randomUUID(),
+      userId: null,
+      modelVersion: model.label,
+      generatedAt: new Date(),
+      items: list.indices.map((i, r) => ({
+        id: model.itemIds[i],
+        score: list.scores[r],
+        reasons: list.pinned.has(i)
+          ? [{ source: 'rule', weight: 1, explanation: explain({ source: 'rule' }) }]
+          : [{ source: 'pop', weight: 1, explanation: explain({ source: 'pop', category: category ?? this.catalog.categoryOf(model, i) }) }],
+      })),
+    };
+  }
+
+  /**
+   * The shopper's fused preference (models, context prior, search intent) for each of `itemIds`, with the
+   * reasons; null before any model is served. Used to personalise search results.
+   */
+  async scoreItems(userId: string, itemIds: string[], context?: Record<string, unknown> | null): Promise<ItemPreferences | null> {
+    if (!this.models.forUser(userId)) return null;
+    const [activity, intent] = await Promise.all([this.history(userId), this.intentOf(userId)]);
+    // Re-read after the awaits: a model swapped meanwhile is the one to score with.
+    const model = this.models.forUser(userId)?.model;
+    if (!model) return null;
+    const { scores, contextPhrase } = this.personalScores(model, activity, context, intent);
+    const indices = itemIds.map((id) => model.index.get(id) ?? -1);
+    const anchors = this.anchorFinder(model, activity.entries);
+    return {
+      modelVersion: model.label,
+      scores: Float32Array.from(indices, (i) => (i >= 0 ? scores.fused[i] : 0)),
+      reasons: (k) => (indices[k] >= 0 ? this.reasonsOf(model, scores, indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
+    };
+  }
+
+  /** Model scores plus the serving-time signals for one shopper's activity and request context. */
+  private personalScores(model: ServingModel, activity: RecentActivity, context: Record<string, unknown> | null | undefined, intent: Intent | null) {
+    const { entries, embedding } = activity;
+    const history = model.toHistory(weigh(entries));
+    // An online embedding is only meaningful for the model version whose item embeddings it was trained against.
+    const userEmbedding = embedding?.versionId === model.versionId ? embedding.vector : undefined;
+    const scores = model.score(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
+    // Signals weigh relative to all models together, so they mean the same whatever the fusion weights are.
+    const modelsWeight = model.components.reduce((s, c) => s + Math.max(0, c.weight), 0) || 1;
+    let contextPhrase: string | undefined;
+    const features = contextFeatures(context, new Date());
+    const prior = this.options.contextPrior?.scoresFor(model, features);
+    if (prior) {
+      addSignal(scores, 'context', modelsWeight * (history.items.length ? this.contextWeight : COLD_CONTEXT_WEIGHT), prior);
+      contextPhrase = describeContext(features);
+    }
+    if (intent) {
+      const part = new Float32Array(model.numItems);
+      const { codes, size, names } = this.catalog.categoryCodes(model);
+      const byCode = Float32Array.from(names, (name) => intent.categories.get(name) ?? 0);
+      const n = Math.min(part.length, size);
+      for (let i = 0; i < n; i++) if (codes[i] >= 0) part[i] = byCode[codes[i]];
+      addSignal(scores, 'intent', modelsWeight * this.intentWeight, part);
+    }
+    return { scores, interacted: new Set(history.items), contextPhrase };
+  }
+
+  /** Rules of the surface (boost/bury multiply the scores in place, pins take their slots), then the page. */
+  private assemble(model: ServingModel, surface: RuleSurface, scores: FusedScores, skip: (i: number) => boolean, limit: number, offset: number, maxCategoryShare: number | null) {
+    const rules = this.options.rules?.set;
+    const multipliers = rules?.multipliers(model, this.catalog, surface);
+    if (multipliers) applyMultipliers(scores.fused, multipliers);
+    const pins = (rules?.pins(surface) ?? []).flatMap((p) => {
+      const index = model.index.get(p.itemId);
+      return index === undefined ? [] : [{ index, slot: p.slot }];
+    });
+    return assembleList({ scores: scores.fused, skip, limit, offset, categoryOf: (i) => this.catalog.categoryOf(model, i), maxCategoryShare, pins });
+  }
+
+  private toList(
+    model: ServingModel,
+    userId: string | null,
+    scores: FusedScores,
+    list: { indices: number[]; scores: number[]; pinned: Set<number> },
+    entries: HistoryEntry[],
+    phrases: { contextPhrase?: string; query?: string } = {},
+  ): ServedList {
+    const anchors = this.anchorFinder(model, entries);
+    return {
+      recommId: randomUUID(),
+      userId,
+      modelVersion: model.label,
+      generatedAt: new Date(),
+      items: list.indices.map((i, r) => ({
+        id: model.itemIds[i],
+        score: list.scores[r],
+        reasons: list.pinned.has(i) ? [{ source: 'rule', weight: 1, explanation: explain({ source: 'rule' }) }] : this.reasonsOf(model, scores, i, anchors, phrases),
+      })),
+    };
+  }
+
+  private reasonsOf(
+    model: ServingModel,
+    scores: FusedScores,
+    i: number,
+    anchors: (source: string, i: number) => { title: string; type: number } | undefined,
+    phrases: { contextPhrase?: string; query?: string },
+  ): ServedItem['reasons'] {
+    return model.shares(scores, i).map((s) => ({
+      ...s,
+      explanation: explain({ source: s.source, anchor: anchors(s.source, i), category: this.catalog.categoryOf(model, i), ...phrases }),
+    }));
+  }
+
+  /**
+   * Finds, for an explained item, the recent history item most similar to it under the model being credited
+   * ("Because you viewed X"). Only the last few distinct history items are considered: they drive the list and
+   * keep this cheap.
+   */
+  private anchorFinder(model: ServingModel, entries: HistoryEntry[]): (source: string, i: number) => { title: string; type: number } | undefined {
+    const recent: { index: number; type: number }[] = [];
+    for (let j = entries.length - 1; j >= 0 && recent.length < ANCHOR_CANDIDATES; j--) {
+      const index = model.index.get(entries[j].itemId);
+      if (index !== undefined && !recent.some((r) => r.index === index)) recent.push({ index, type: entries[j].type });
+    }
+    if (!recent.length) return () => undefined;
+    const rows = new Map<string, (((i: number) => number) | null)[]>();
+    return (source, i) => {
+      if (source !== 'itemknn' && source !== 'content' && source !== 'seq') return undefined;
+      if (source === 'seq') return { title: this.catalog.titleOf(model, recent[0].index), type: recent[0].type };
+      let similarity = rows.get(source);
+      if (!similarity) rows.set(source, (similarity = recent.map((r) => model.componentSimilarity(source, r.index))));
+      let best = -1;
+      let bestScore = 0;
+      similarity.forEach((sim, k) => {
+        const v = sim ? sim(i) : 0;
+        if (v > bestScore) {
+          bestScore = v;
+          best = k;
+        }
+      });
+      return best < 0 ? undefined : { title: this.catalog.titleOf(model, recent[best].index), type: recent[best].type };
+    };
+  }
+
+  private empty(userId: string | null): ServedList {
+    return { recommId: randomUUID(), userId, modelVersion: NO_MODEL, generatedAt: new Date(), items: [] };
+  }
+}

@@ -1,0 +1,44 @@
+// Keeps recent text matches in process memory: the text part of a search does not depend on the shopper,
+// and shoppers repeat the same head queries, so most searches skip Postgres. Emptied on every catalogue change
+// anywhere in the cluster (items:changed), and entries expire after a short time in any case.
+import type { ItemFilter } from '../recommendations/catalogIndex';
+import type { TextMatches, TextMatching } from './textMatch';
+
+export class TextMatchCache implements TextMatching {
+  private readonly entries = new Map<string, { at: number; value: Promise<TextMatches> }>();
+
+  constructor(
+    private readonly inner: TextMatching,
+    /** 0 turns the cache off. */
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = 2000,
+  ) {}
+
+  /** Forgets everything (the catalogue changed). */
+  clear(): void {
+    // A match still in flight is answered to its callers but, no longer in the map, never reused.
+    this.entries.clear();
+  }
+
+  match(query: string, filter: ItemFilter | null, candidates: number, pinnedIds: string[]): Promise<TextMatches> {
+    if (this.ttlMs <= 0) return this.inner.match(query, filter, candidates, pinnedIds);
+    const key = JSON.stringify([query.toLowerCase().replace(/\s+/g, ' ').trim(), filter ?? null, candidates, pinnedIds]);
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) {
+      // Map order is insertion order: re-inserting keeps the most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value;
+    }
+    // Concurrent identical searches share one query; a failure is not kept.
+    const value = this.inner.match(query, filter, candidates, pinnedIds);
+    const entry = { at: now, value };
+    this.entries.set(key, entry);
+    value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+}

@@ -1,0 +1,5 @@
+// `npm run worker`: the queue workers only (online updates and retraining).
+import { runProcess } from './runProcess';
+import { startWorkerRole } from '../app/processRoles';
+
+void runProcess('worker', async (services) => [await startWorkerRole(services)]);

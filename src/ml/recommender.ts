@@ -1,0 +1,53 @@
+// The one interface every recommender in src/ml implements: arrays in, scores out.
+// No GraphQL, no Prisma here, so each model can be trained, tested and benchmarked alone.
+import type { Interactions, ItemMeta, UserHistory } from './interactions';
+
+export type ModelKind = 'pop' | 'itemknn' | 'mf' | 'content' | 'seq' | 'fusion';
+
+/** Binary artefacts of a trained model; names are model-defined, values are raw bytes. */
+export type ModelArtifacts = Record<string, Uint8Array>;
+
+export interface FitOptions {
+  /** Deterministic seed for sampling and initialisation. */
+  seed?: number;
+  /** Reference "now" in unix seconds for time decay; defaults to the newest event. */
+  now?: number;
+  /** Called with 0..1 progress and optional epoch/loss, for progress bars and job progress. */
+  onProgress?: (p: { fraction: number; phase?: string; epoch?: number; loss?: number }) => void;
+  /** Validation histories/targets for early stopping, when the caller has them. */
+  validation?: { users: Int32Array; targets: Int32Array };
+  /** Model-specific hyper-parameters. */
+  params?: Record<string, unknown>;
+}
+
+/** What the caller knows about the user at scoring time. */
+export interface ScoreContext {
+  /** The user's index in the training vocabulary, when the user was seen in training. */
+  userIndex?: number;
+  /** An online-updated user embedding that replaces the trained one (matrix factorisation). */
+  userEmbedding?: Float32Array;
+  /** Scoring time in unix seconds (recency weighting). */
+  now?: number;
+  /** Free-form request context: device, hour, page type... */
+  context?: Record<string, unknown>;
+}
+
+export interface Recommender {
+  readonly kind: ModelKind;
+  /** Item vocabulary size: score arrays have this length. */
+  readonly numItems: number;
+  /** Trains from scratch on `data`; `items` is indexed like data.itemIds. */
+  fit(data: Interactions, items: ItemMeta[] | null, opts?: FitOptions): Promise<void>;
+  /**
+   * Writes a score for every item into `out` (length numItems). Higher is better; items
+   * with no evidence get -Infinity or 0 by model convention (fusion normalises). Must not allocate tensors
+   * that outlive the call.
+   */
+  scoreUser(history: UserHistory, out: Float32Array, ctx?: ScoreContext): void;
+  /** Item-to-item similarity scores for `item` into `out`, when the model has a notion of it. */
+  similarItems?(item: number, out: Float32Array): void;
+  /** Serialises the trained state. */
+  save(): ModelArtifacts;
+  /** Frees tensors or large buffers. */
+  dispose(): void;
+}

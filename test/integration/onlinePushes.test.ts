@@ -1,0 +1,65 @@
+// The online path's guarantees: a burst of events for one shopper coalesces into a few pushes, pushes never
+// go back in time, and the last push reflects the last event.
+import { createTestEnv, type TestEnv } from '../utils/testEnv';
+import { startTestSystem, type TestSystem } from '../utils/testSystem';
+import { collect, gqlOk, waitFor, wsClient } from '../utils/graphqlClient';
+import { complementOf, plantedEvents, plantedItems } from '../fixtures/plantedShop';
+
+describe('online pushes', () => {
+  let env: TestEnv;
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    sys = await startTestSystem(env);
+    await sys.services.items.upsert(plantedItems());
+    await sys.services.events.trackBatch(plantedEvents());
+    await sys.services.training.retrain(['pop', 'itemknn']);
+    await waitFor(async () => sys.services.activeModel.get());
+  });
+
+  afterAll(async () => {
+    await sys?.stop();
+    await env?.drop();
+  });
+
+  it('coalesces a burst of 50 events into a few pushes, in order, ending on the latest state', async () => {
+    const client = wsClient(sys.url, env.clientKey);
+    const sub = collect<{ recommendationsUpdated: { recommId: string; items: { item: { id: string } }[] } }>(
+      client,
+      `subscription { recommendationsUpdated(userId: "burst", limit: 3) { recommId items { item { id } } } }`,
+      {},
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const items = plantedItems().map((i) => i.id);
+      const burst = Array.from({ length: 50 }, (_, k) =>
+        gqlOk(sys.url, env.clientKey, `mutation($i: EventInput!) { trackEvent(input: $i) { accepted } }`, {
+          i: { eventId: `burst-${k}`, userId: 'burst', itemId: items[k % 8], type: 'VIEW' },
+        }),
+      );
+      await Promise.all(burst);
+      // The last event decides the final list: send one clearly, after the burst.
+      await gqlOk(sys.url, env.clientKey, `mutation { trackEvent(input: { eventId: "burst-last", userId: "burst", itemId: "p-books-4", type: PURCHASE }) { accepted } }`);
+      const final = await waitFor(async () => {
+        const list = await gqlOk(sys.url, env.clientKey, `query { recommendations(userId: "burst", limit: 3) { items { item { id } } } }`);
+        const last = sub.received[sub.received.length - 1];
+        const ids = (x: { items: { item: { id: string } }[] }) => x.items.map((i) => i.item.id).join();
+        return last && ids(last.recommendationsUpdated) === ids(list.recommendations) ? last : null;
+      }, 15000);
+      expect(final.recommendationsUpdated.items.length).toBeGreaterThan(0);
+      expect(sub.received.length).toBeGreaterThan(0);
+      expect(sub.received.length).toBeLessThan(25);
+      expect(await sys.services.db.event.count({ where: { userId: 'burst' } })).toBe(51);
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('answers a query right after an event with a list that already reflects it', async () => {
+    await gqlOk(sys.url, env.clientKey, `mutation { trackEvent(input: { userId: "instant", itemId: "p-outdoor-2", type: VIEW }) { accepted } }`);
+    const data = await gqlOk(sys.url, env.clientKey, `query { recommendations(userId: "instant", limit: 1) { items { item { id } } } }`);
+    expect(data.recommendations.items[0].item.id).toBe(complementOf('p-outdoor-2'));
+  });
+});

@@ -1,0 +1,16 @@
+// Loads the planted shop through the real API and waits until a trained model serves it, for tests that need
+// a running system with traffic to measure.
+import { gqlOk, waitFor } from './graphqlClient';
+import { plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import type { TestEnv } from './testEnv';
+import type { TestSystem } from './testSystem';
+
+export async function seedPlantedShop(sys: TestSystem, env: TestEnv): Promise<void> {
+  await gqlOk(sys.url, env.adminKey, `mutation($items: [ItemInput!]!) { upsertItems(items: $items) }`, { items: plantedItems() });
+  const events = plantedEvents();
+  for (let i = 0; i < events.length; i += 100) {
+    await gqlOk(sys.url, env.clientKey, `mutation($inputs: [EventInput!]!) { trackEvents(inputs: $inputs) { accepted } }`, { inputs: events.slice(i, i + 100) });
+  }
+  await sys.services.retrainProducer.request({ models: ['pop', 'itemknn'], full: true, requestedBy: 'admin' });
+  await waitFor(async () => sys.services.activeModel.get(), 60000, 100);
+}
