@@ -25,7 +25,7 @@ export async function startWorkerRole(services: Services): Promise<RunningRole &
   ];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   const catchUp = new OnlineCatchUp(services.db, (users) => services.onlineProducer.notify(users), log.child({ module: 'catchUp' }));
-  if (config.onlineUpdates) catchUp.start();
+  if (config.onlineUpdates) await catchUp.start();
   await scheduleRetraining(services);
   const initial = await requestInitialTraining(services);
   if (initial) log.info({ jobId: initial }, 'no active model yet: initial training queued');

@@ -13,6 +13,7 @@ import { EventService } from '../domain/events/eventService';
 import { FraudDetector } from '../domain/events/fraudDetector';
 import { ModelVersionStore } from '../domain/models/modelVersionStore';
 import { ActiveModel } from '../domain/models/activeModel';
+import { initBackend } from '../ml/backend';
 import { UserStateStore } from '../domain/users/userStateStore';
 import { UserHistoryReader } from '../domain/users/userHistory';
 import { UserService } from '../domain/users/userService';
@@ -161,6 +162,8 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   await registry.start();
   await rules.start();
   await contextPrior.start();
+  // Learned models (mf, seq) score with TensorFlow.js, whose backend must be chosen before the first load.
+  await initBackend({ logger: (level, message) => log[level]({ module: 'tfjs' }, message) });
   await activeModel.start();
   await experiments.start();
   telemetry.live.start();

@@ -4,25 +4,23 @@ import Redis, { type RedisOptions } from 'ioredis';
 
 export type { Redis };
 
-export interface RedisFactory {
-  /** A connection for ordinary commands. */
-  command(name: string): Redis;
-  /** A connection for BullMQ workers and subscribers (blocking commands; no offline queue limits). */
-  blocking(name: string): Redis;
-}
-
 export function createRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const conn = new Redis(url, {
     connectionName: name,
-    // Fail commands fast while Redis is down instead of queueing them forever.
     maxRetriesPerRequest: 2,
+    // Queue commands only until the first connection, so start-up code need not wait for 'ready'.
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
     ...extra,
   });
+  // After that, a command while Redis is down fails at once instead of waiting out reconnect attempts:
+  // the callers (ingestion, rate limits, live metrics) all have a Postgres or degrade-gracefully path.
+  // ioredis reads this option per command, so flipping it after the first 'ready' is enough.
+  if (extra.maxRetriesPerRequest !== null) conn.once('ready', () => (conn.options.enableOfflineQueue = false));
+  return conn;
 }
 
-/** BullMQ requires maxRetriesPerRequest: null on the connections its workers block on. */
+/** BullMQ requires maxRetriesPerRequest: null on the connections its workers block on; they wait for Redis. */
 export function createBlockingRedis(url: string, name: string): Redis {
   return createRedis(url, name, { maxRetriesPerRequest: null });
 }

@@ -67,6 +67,8 @@ export async function startApiServer(services: Services, port = services.config.
     schema,
     introspection: !production,
     validationRules: [queryLimitsRule],
+    // runProcess owns signal handling and drains in order; Apollo's own handler would exit early.
+    stopOnTerminationSignals: false,
     // Unexpected errors are logged by the telemetry plugin, with the request id.
     formatError: (formatted, error) => formatError(formatted, error),
     plugins: [

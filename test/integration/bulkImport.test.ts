@@ -5,18 +5,23 @@ import { Pool } from 'pg';
 import { eventRowBatches, itemRowBatches, type EventRow } from '../../src/domain/import/eventCsvRows';
 import { importEvents, importItems } from '../../src/domain/import/bulkImporter';
 import { generateSampleStore, loadSampleStore } from '../../src/sample/sampleStore';
+import { createTestEnv, type TestEnv } from '../utils/testEnv';
 
-const databaseUrl = process.env.DATABASE_URL as string;
+// A database of this file's own: the run's template must stay empty, since every other file clones it.
+let env: TestEnv;
+let databaseUrl: string;
 let pool: Pool;
-// Other suites share the database: every id here carries this run's prefix, and counts look only at it.
 const run = `bulk${Date.now().toString(36)}`;
 
-beforeAll(() => {
+beforeAll(async () => {
+  env = await createTestEnv();
+  databaseUrl = env.databaseUrl;
   pool = new Pool({ connectionString: databaseUrl, max: 3 });
 });
 
 afterAll(async () => {
-  await pool.end();
+  await pool?.end();
+  await env?.drop();
 });
 
 const csv = (text: string) => Readable.from([text]);
@@ -141,7 +146,6 @@ describe('loadSampleStore', () => {
     expect(new Set(items.map((i) => i.category)).size).toBeGreaterThanOrEqual(8);
     expect(events.length).toBeGreaterThanOrEqual(8000);
 
-    // Another suite may have loaded this shop already, so the first load is judged by its totals only.
     const first = await loadSampleStore(databaseUrl, { seed: 11, now });
     expect(first.events).toBe(events.length);
     const again = await loadSampleStore(databaseUrl, { seed: 11, now: new Date('2025-07-15T00:00:00Z') });

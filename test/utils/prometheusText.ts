@@ -16,12 +16,13 @@ const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)/y;
 const SUFFIXES = ['_bucket', '_sum', '_count', '_total', '_created', '_info'];
 
-function parseValue(raw: string): number {
+function parseValue(raw: string, line: string): number {
   if (raw === '+Inf') return Infinity;
   if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
+  // Prometheus parses NaN case-insensitively; prom-client writes 'Nan' (e.g. event-loop lag before its first sample).
+  if (/^nan$/i.test(raw)) return NaN;
   const n = Number(raw);
-  if (Number.isNaN(n)) throw new Error(`bad sample value ${raw}`);
+  if (Number.isNaN(n)) throw new Error(`bad sample value in: ${line}`);
   return n;
 }
 
@@ -54,7 +55,7 @@ export function parsePrometheusText(text: string): Exposition {
     if (!m) throw new Error(`not a sample line: ${line}`);
     const family = types.has(m[1]) ? m[1] : SUFFIXES.map((s) => (m[1].endsWith(s) ? m[1].slice(0, -s.length) : '')).find((f) => f && types.has(f));
     if (!family) throw new Error(`sample of an undeclared family: ${line}`);
-    samples.push({ name: m[1], labels: parseLabels(m[2], line), value: parseValue(m[3]) });
+    samples.push({ name: m[1], labels: parseLabels(m[2], line), value: parseValue(m[3], line) });
   }
   return { types, samples };
 }

@@ -3,6 +3,7 @@
 import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import { DomainError } from '../../errors';
+import { withTimeout } from '../../async/withTimeout';
 import { checkBatch } from '../inputLimits';
 import type { ItemService } from '../items/itemService';
 import type { FraudDetector } from './fraudDetector';
@@ -24,14 +25,6 @@ export interface TrackBatchResult {
 }
 
 const NOTIFY_TIMEOUT_MS = 500;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
-  ]);
-}
 
 /** Told about users whose stored events changed; the online updater implements it. */
 export type UserChangeNotifier = (userIds: string[]) => Promise<void>;

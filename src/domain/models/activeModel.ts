@@ -57,7 +57,8 @@ export class ActiveModel {
   /** Loads the active version from Postgres when it is newer than the one held. Serialised. */
   refresh(hint?: number): Promise<void> {
     this.loading = this.loading.then(async () => {
-      if (hint !== undefined && hint <= this.versionId) return;
+      // Any other id than the one held may be a promotion or a rollback; Postgres says which is active.
+      if (hint !== undefined && hint === this.versionId) return;
       try {
         const active = await this.versions.active();
         if (!active || active.id === this.versionId) return;

@@ -40,6 +40,9 @@ function toRecord(row: {
   };
 }
 
+// Artefacts reach ~100 MiB on large catalogues: Prisma's default 5 s transaction timeout is far too short.
+const ARTIFACT_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
+
 export class ModelVersionStore {
   constructor(private readonly db: Db) {}
 
@@ -61,7 +64,7 @@ export class ModelVersionStore {
         where: { id },
         data: { status: 'ready', metrics: result.metrics as object, dataWindow: result.dataWindow as object, trainSeconds: result.trainSeconds },
       }),
-    ]);
+    ], ARTIFACT_TRANSACTION);
     return toRecord(row);
   }
 
@@ -79,7 +82,7 @@ export class ModelVersionStore {
       }
       await tx.modelVersion.updateMany({ where: { status: 'active', id: { not: id } }, data: { status: 'retired' } });
       return toRecord(await tx.modelVersion.update({ where: { id }, data: { status: 'active', activatedAt: new Date() } }));
-    });
+    }, ARTIFACT_TRANSACTION);
   }
 
   async get(id: number): Promise<ModelVersionRecord | null> {

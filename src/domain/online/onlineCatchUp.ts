@@ -5,12 +5,14 @@
 import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import type { UserChangeNotifier } from '../events/eventService';
+import { withTimeout } from '../../async/withTimeout';
 
 const CURSOR = 'online-catch-up';
 const PAGE = 5000;
 // Ids are taken at insert but rows become visible at commit; reading only rows a few seconds old means a
 // slow transaction's lower id is never skipped by the cursor.
 const SETTLE_SECONDS = 5;
+const NOTIFY_TIMEOUT_MS = 20_000;
 
 export class OnlineCatchUp {
   private timer: NodeJS.Timeout | null = null;
@@ -22,14 +24,21 @@ export class OnlineCatchUp {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Creates the cursor at the log's end the first time any worker starts; events before it were either
+   * bulk-imported (state is rebuilt from Postgres on first use) or handled by an earlier deployment.
+   * Done at start rather than in the first sweep, which may only succeed after an outage's events.
+   */
+  async ensureCursor(): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `INSERT INTO stream_cursors (name, last_event_id) SELECT $1, COALESCE(MAX(id), 0) FROM events ON CONFLICT (name) DO NOTHING`,
+      CURSOR,
+    );
+  }
+
   /** One pass: returns how many events it covered (0 when another worker holds the cursor). */
   async sweep(): Promise<number> {
     return this.db.$transaction(async (tx) => {
-      // First run: start at the log's end; events before it were handled by the direct path or by rebuilds.
-      await tx.$executeRawUnsafe(
-        `INSERT INTO stream_cursors (name, last_event_id) SELECT $1, COALESCE(MAX(id), 0) FROM events ON CONFLICT (name) DO NOTHING`,
-        CURSOR,
-      );
       const locked = await tx.$queryRawUnsafe<{ last_event_id: bigint }[]>(
         `SELECT last_event_id FROM stream_cursors WHERE name = $1 FOR UPDATE SKIP LOCKED`,
         CURSOR,
@@ -42,14 +51,15 @@ export class OnlineCatchUp {
         SETTLE_SECONDS,
       );
       if (!rows.length) return 0;
-      // Throws while Redis is down: the transaction rolls back and the cursor stays, to retry later.
-      await this.notify([...new Set(rows.map((r) => r.user_id))]);
+      // Throws (or times out) while Redis is down: the transaction rolls back and the cursor stays, to retry later.
+      await withTimeout(this.notify([...new Set(rows.map((r) => r.user_id))]), NOTIFY_TIMEOUT_MS);
       await tx.$executeRawUnsafe(`UPDATE stream_cursors SET last_event_id = $2, updated_at = now() WHERE name = $1`, CURSOR, rows[rows.length - 1].id);
       return rows.length;
-    });
+    }, { timeout: 60_000 }); // notifying a page of users can outlast Prisma's 5 s default
   }
 
-  start(intervalMs = 2000): void {
+  async start(intervalMs = 2000): Promise<void> {
+    await this.ensureCursor();
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.sweep()

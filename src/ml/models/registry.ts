@@ -23,10 +23,8 @@ export const RECOMMENDERS: Partial<Record<ModelKind, RecommenderFactory>> = {
   pop: { create: (p) => new PopularityRecommender(p), load: loadPopularity },
   itemknn: { create: (p) => new ItemKnnRecommender(p), load: loadItemKnn },
   content: { create: (p) => new ContentRecommender(p), load: loadContent },
-  // --- mf and seq: owned by the TensorFlow.js models (src/ml/models/matrixFactorization.ts, sequential.ts) ---
   mf: { create: (p) => new MatrixFactorization(p), load: loadMatrixFactorization },
   seq: { create: (p) => new SequentialRecommender(p), load: loadSequentialRecommender },
-  // --- end of TensorFlow.js models ---
   fusion: { create: (p) => createFusion(p), load: (artifacts) => loadFusedRecommender(artifacts, loadRecommender) },
 };
 
