@@ -31,7 +31,6 @@ export const resolvers = {
     ...apiKeyQueries,
     ...metricsQueryResolvers,
     ...experimentQueryResolvers,
-    // Replaces queryResolvers.recommendations with the paged version (offset, recommId).
     ...recommendationQueryResolvers,
     ...searchQueryResolvers,
     ...rulesQueryResolvers,

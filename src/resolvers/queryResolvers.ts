@@ -1,25 +1,9 @@
 // Query resolvers: authorise, validate arguments, call a service. No domain logic here.
 import { requireRole } from '../domain/auth/apiKeyAuth';
-import { checkId, checkJsonObject, checkLimit, checkText, LIMITS } from '../domain/inputLimits';
-import type { ItemFilter } from '../domain/recommendations/catalogIndex';
-import { validateFilter } from './filterInput';
+import { checkId, checkLimit, checkText, LIMITS } from '../domain/inputLimits';
 import type { GraphQLContext } from './context';
 
 export const queryResolvers = {
-  recommendations: (
-    _: unknown,
-    args: { userId: string; limit?: number; filter?: ItemFilter | null; context?: unknown },
-    ctx: GraphQLContext,
-  ) => {
-    requireRole(ctx.principal, 'client');
-    return ctx.services.recommendations.recommend(
-      checkId(args.userId, 'userId'),
-      checkLimit(args.limit),
-      validateFilter(args.filter),
-      checkJsonObject(args.context, 'context', LIMITS.contextBytes),
-    );
-  },
-
   similarItems: (_: unknown, args: { itemId: string; limit?: number; userId?: string | null }, ctx: GraphQLContext) => {
     requireRole(ctx.principal, 'client');
     const userId = args.userId ? checkId(args.userId, 'userId') : null;
