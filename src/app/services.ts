@@ -143,7 +143,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   });
   const suggest = new SuggestService(db, recommendations);
   const bundles = new BundleService(db, recommendations, rules, impressions);
-  const users = new UserService(db, state, pubsub);
+  const users = new UserService(db, state, pubsub, fraud);
   const trainingJobs = new TrainingJobs(retrainProducer, pubsub, config.defaultModels);
   const training = new TrainingService(db, versions, pubsub, log.child({ module: 'training' }), {
     jobs: trainingJobs,

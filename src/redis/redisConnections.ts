@@ -25,12 +25,21 @@ export function createBlockingRedis(url: string, name: string): Redis {
   return createRedis(url, name, { maxRetriesPerRequest: null });
 }
 
-/** Builds namespaced keys: keys.user('u1', 'hist') -> "<prefix>:u:u1:hist". */
+/** Every per-user key; deleteUser erases exactly these, so a new kind of user state must be listed here. */
+export const USER_KEY_PARTS = ['state', 'hist', 'intent'] as const;
+export type UserKeyPart = (typeof USER_KEY_PARTS)[number];
+
+/** Builds namespaced keys: keys.user('u1', 'hist') -> "<prefix>:u:{u1}:hist". */
 export class KeySpace {
   constructor(readonly prefix: string) {}
 
-  user(userId: string, part: string): string {
+  user(userId: string, part: UserKeyPart): string {
     return `${this.prefix}:u:{${userId}}:${part}`;
+  }
+
+  /** All of one user's keys (one hash slot, thanks to the {braces}). */
+  allOfUser(userId: string): string[] {
+    return USER_KEY_PARTS.map((part) => this.user(userId, part));
   }
 
   channel(name: string): string {

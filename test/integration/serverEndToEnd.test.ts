@@ -146,11 +146,17 @@ describe('server end to end', () => {
 
   it('deleteUser erases the user everywhere', async () => {
     await gqlOk(sys.url, env.clientKey, `mutation { trackEvent(input: { userId: "leaver", itemId: "p-toys-1", type: VIEW }) { accepted } }`);
+    // A search leaves intent behind too (it steers the visit's recommendations).
+    await gqlOk(sys.url, env.clientKey, `query { search(query: "toys", userId: "leaver") { total } }`);
     await waitFor(async () => (await sys.services.redis.exists(sys.services.keys.user('leaver', 'state'))) === 1);
+    expect(await sys.services.redis.exists(sys.services.keys.user('leaver', 'intent'))).toBe(1);
     const data = await gqlOk(sys.url, env.adminKey, `mutation { deleteUser(id: "leaver") }`);
     expect(data.deleteUser).toBe(true);
     expect(await sys.services.db.event.count({ where: { userId: 'leaver' } })).toBe(0);
-    expect(await sys.services.redis.exists(sys.services.keys.user('leaver', 'state'), sys.services.keys.user('leaver', 'hist'))).toBe(0);
+    expect(await sys.services.redis.exists(...sys.services.keys.allOfUser('leaver'))).toBe(0);
+    // Nothing else names them either, but the fraud detector's per-minute counters, which expire within 2 min.
+    const left = (await sys.services.redis.keys(`${env.redisPrefix}:*leaver*`)).filter((k) => !/:fraud:u:leaver:\d+$/.test(k));
+    expect(left).toEqual([]);
     const user = await gqlOk(sys.url, env.clientKey, `query { user(id: "leaver") { id } }`);
     expect(user.user).toBeNull();
   });

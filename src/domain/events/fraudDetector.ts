@@ -114,6 +114,12 @@ export class FraudDetector {
     }
   }
 
+  /** Erasure: what the detector remembers of a user (per-minute counters expire on their own within 2 min). */
+  async forget(userId: string): Promise<void> {
+    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
+    await this.redis.multi().del(k('seen', userId)).zrem(k('flagged'), userId).hdel(k('flagged-reason'), userId).exec();
+  }
+
   /** Most recently flagged users, newest first, for the admin view. */
   async flaggedUsers(limit: number): Promise<{ userId: string; flaggedAt: Date; reason: string }[]> {
     const k = (...parts: string[]) => this.keys.key('fraud', ...parts);

@@ -3,6 +3,7 @@
 import type { Db } from '../../db/prismaClient';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import type { UserStateStore } from './userStateStore';
+import type { FraudDetector } from '../events/fraudDetector';
 
 export interface UserRecord {
   id: string;
@@ -14,6 +15,7 @@ export class UserService {
     private readonly db: Db,
     private readonly state: UserStateStore,
     private readonly pubsub: RedisPubSub,
+    private readonly fraud: FraudDetector,
   ) {}
 
   async get(id: string): Promise<UserRecord | null> {
@@ -35,6 +37,7 @@ export class UserService {
       this.db.user.deleteMany({ where: { id } }), // events cascade
     ]);
     await this.state.delete(id);
+    await this.fraud.forget(id);
     await this.pubsub.publish('user:deleted', { userId: id }, id);
     return deleted.count > 0;
   }

@@ -93,7 +93,7 @@ export class UserStateStore {
   }
 
   async delete(userId: string): Promise<void> {
-    await this.redis.del(this.keys.user(userId, 'hist'), this.keys.user(userId, 'state'));
+    await this.redis.del(...this.keys.allOfUser(userId));
   }
 }
 
