@@ -61,6 +61,20 @@ export class UnavailableError extends DomainError {
   }
 }
 
+// Postgres: connection exceptions (08…) and shutdown/cancel of a backend (57P01–57P03); Node socket errors.
+const TRANSIENT_CODES = /^(08\d{3}|57P0[123]|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/;
+const TRANSIENT_MESSAGES = /Connection terminated|terminating connection|Stream isn't writeable|Connection is closed/i;
+
+/** True for failures of a dependency's connection rather than of the request: walks the error's causes. */
+function isTransient(err: unknown): boolean {
+  type Link = { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } } | undefined;
+  for (let e = err as Link, depth = 0; e && depth < 5; e = (e.cause ?? e.meta?.driverAdapterError) as Link, depth++) {
+    if (typeof e.code === 'string' && TRANSIENT_CODES.test(e.code)) return true;
+    if (typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** Graphql-js and Apollo codes that already describe client mistakes, kept as they are. */
 const CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 
@@ -88,5 +102,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
     return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   log?.(original);
+  if (isTransient(original)) {
+    // A dropped database connection or Redis away: the request may simply be retried, so say so.
+    return { message: 'Service temporarily unavailable; retry shortly', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: 1 } };
+  }
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
