@@ -90,7 +90,9 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
   await ensureDatabase(config.databaseUrl);
   await applyMigrations(config.databaseUrl);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
-  if (args.items) await importItems(pool, itemRowBatches(openCsvFile(args.items)));
+  // Lists only hold catalogue items: without an items file, every item id of the data set is one (titled by its id).
+  const catalogue = args.items ? itemRowBatches(openCsvFile(args.items)) : [...new Set([...train, ...test].flatMap((e) => e.itemId ?? []))].map((id) => ({ id, title: id }));
+  await importItems(pool, catalogue);
   await importEvents(pool, train);
   await pool.end();
   const services = await createServices(config, createLogger('warn'));
