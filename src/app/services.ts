@@ -42,7 +42,7 @@ import { SearchService } from '../domain/search/searchService';
 import { SuggestService } from '../domain/search/suggestService';
 import { TextMatcher } from '../domain/search/textMatch';
 import { TextMatchCache } from '../domain/search/textMatchCache';
-import { Pool } from 'pg';
+import { createSearchPool } from '../domain/search/searchPool';
 import { QueryLog } from '../domain/search/queryLog';
 import { BundleService } from '../domain/bundles/bundleService';
 
@@ -135,7 +135,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' })), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
-  const searchPool = new Pool({ connectionString: config.databaseUrl, max: 8 });
+  const searchPool = createSearchPool(config.databaseUrl, 8);
   searchPool.on('error', (err) => log.warn({ err: err.message }, 'search pool connection lost'));
   const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
   const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {

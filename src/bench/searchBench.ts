@@ -1,4 +1,4 @@
-// `npx tsx src/bench/searchBench.ts [--items 100000] [--connections 20] [--seconds 20] [--distinct 5000] [--personal] [--no-cache]`: search
+// `npx tsx src/bench/searchBench.ts [--items 100000] [--connections 20] [--seconds 20] [--distinct 5000] [--personal] [--no-cache] [--database <url>] [--keep] [--cpu-prof <dir>]`: search
 // latency through HTTP. Writes a generated catalogue to a scratch database (created here, dropped at the end),
 // starts a real API server (`src/main/api.ts`) as a child process on loopback, and drives `search` with
 // autocannon: a Zipf-distributed mix of one-word, two-word, filtered, partial and misspelt queries. With
@@ -19,67 +19,9 @@ import { createLogger } from '../logger';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
 import { createServices } from '../app/services';
 import { createRng, randInt, type Rng } from '../ml/random';
+import { CATEGORIES, generateItems, generateQuery, pick, type BenchItem } from './searchMix';
 
 const ROOT = path.resolve(__dirname, '../..');
-const ADJECTIVES = 'waterproof lightweight classic vintage organic wireless ergonomic compact premium rugged slim insulated heated foldable portable deluxe eco smart soft durable'.split(' ');
-const MATERIALS = 'leather cotton wool steel bamboo oak silicone nylon denim ceramic glass cashmere canvas titanium linen suede rubber walnut copper marble'.split(' ');
-const NOUNS =
-  'boots jacket backpack tent lamp kettle knife skillet blender headphones speaker keyboard mouse chair desk sofa pillow blanket mug teapot scarf gloves sneakers sandals watch wallet belt umbrella bottle grinder toaster charger camera tripod drone puzzle robot kite helmet bicycle'.split(
-    ' ',
-  );
-const CATEGORIES = ['Outdoor', 'Kitchen', 'Electronics', 'Fashion', 'Home', 'Toys', 'Sports', 'Office', 'Garden', 'Beauty', 'Travel', 'Pets'];
-const DESCRIPTION_WORDS = 'made for everyday use with a durable finish easy to clean designed to last comfortable fit great gift for home travel and outdoor adventures'.split(' ');
-
-interface BenchItem {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  brand: string;
-  tags: string[];
-  price: number;
-  in_stock: boolean;
-}
-
-function pick<T>(rng: Rng, xs: T[]): T {
-  return xs[randInt(rng, xs.length)];
-}
-
-function generateItems(n: number, rng: Rng): BenchItem[] {
-  const brands = Array.from({ length: 300 }, (_, b) => `Brand${b.toString(36)}`);
-  return Array.from({ length: n }, (_, i) => {
-    const noun = pick(rng, NOUNS);
-    const title = `${pick(rng, ADJECTIVES)} ${pick(rng, MATERIALS)} ${noun} ${i.toString(36)}`;
-    const description = Array.from({ length: 12 }, () => pick(rng, DESCRIPTION_WORDS)).join(' ');
-    return {
-      id: `item-${i}`,
-      title: title[0].toUpperCase() + title.slice(1),
-      description,
-      category: CATEGORIES[NOUNS.indexOf(noun) % CATEGORIES.length],
-      brand: pick(rng, brands),
-      tags: [pick(rng, ADJECTIVES), pick(rng, MATERIALS)],
-      price: Math.round(5 + rng() * 500),
-      in_stock: rng() > 0.05,
-    };
-  });
-}
-
-function misspell(word: string, rng: Rng): string {
-  const k = 1 + randInt(rng, word.length - 2);
-  return word.slice(0, k) + word.slice(k + 1);
-}
-
-/** One query of the mix: text and an optional filter. */
-function generateQuery(rng: Rng): { text: string; filter?: Record<string, unknown> } {
-  const r = rng();
-  if (r < 0.3) return { text: pick(rng, NOUNS) };
-  if (r < 0.55) return { text: `${pick(rng, ADJECTIVES)} ${pick(rng, NOUNS)}` };
-  if (r < 0.7) return { text: `${pick(rng, MATERIALS)} ${pick(rng, NOUNS)}` };
-  if (r < 0.8) return { text: pick(rng, NOUNS), filter: { maxPrice: 50 * (2 + randInt(rng, 8)) } };
-  if (r < 0.9) return { text: pick(rng, NOUNS).slice(0, 4) };
-  return { text: `${pick(rng, ADJECTIVES)} ${misspell(pick(rng, NOUNS), rng)}` };
-}
-
 /**
  * The request mix, as GraphQL bodies: `distinct` generated queries, drawn with Zipf-like popularity (the k-th
  * most popular is asked about 1/k as often), as shop search logs are: a head of frequent queries and a long tail.
@@ -234,6 +176,8 @@ async function main(): Promise<void> {
       distinct: { type: 'string', default: '5000' },
       /** An existing database of an earlier --keep run: nothing is generated, and it is kept. */
       database: { type: 'string' },
+      /** A directory for a V8 CPU profile of the API process (written when it exits), for finding hot code. */
+      'cpu-prof': { type: 'string' },
     },
   });
   const n = Number(values.items);
@@ -284,7 +228,8 @@ async function main(): Promise<void> {
     const port = await freePort();
     let output = '';
     // node itself (not the tsx launcher, which forks), so the CPU time read from /proc is the API's.
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/api.ts')], {
+    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [];
+    child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'src/main/api.ts')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -314,7 +259,10 @@ async function main(): Promise<void> {
     const databaseName = new URL(databaseUrl).pathname.slice(1);
     const before = await cpuSnapshot(child.pid as number, databaseName);
     const scansBefore = await textIndexScans(databaseUrl);
+    // This process is autocannon's: on a small machine the load generator competes for the same cores.
+    const driverBefore = process.cpuUsage();
     const result = await run({ ...common, duration: seconds });
+    const driver = process.cpuUsage(driverBefore);
     const after = await cpuSnapshot(child.pid as number, databaseName);
     // Statistics reach pg_stat views with a short delay.
     await new Promise((r) => setTimeout(r, 1000));
@@ -331,7 +279,7 @@ async function main(): Promise<void> {
       `requests ${result.requests.total}, ${result.requests.average.toFixed(0)} req/s, errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`,
       `latency ms: p50 ${result.latency.p50} p90 ${result.latency.p90} p99 ${result.latency.p99} max ${result.latency.max}`,
       `text-index scans in Postgres: ${scans} (${((100 * scans) / Math.max(1, result.requests.total)).toFixed(0)} per 100 requests)`,
-      `CPU per request: API process ${perRequest(apiCpu)} ms, Postgres backends ${perRequest(postgresCpu)} ms (load average at the end: ${load})`,
+      `CPU per request: API process ${perRequest(apiCpu)} ms, Postgres backends ${perRequest(postgresCpu)} ms, load generator ${perRequest((driver.user + driver.system) / 1e6)} ms (load average at the end: ${load})`,
       `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     ];
     console.log(lines.join('\n'));

@@ -3,7 +3,7 @@
 import type { Db } from '../../db/prismaClient';
 import type { RecommendationService } from '../recommendations/recommendationService';
 import { normaliseQuery } from './queryLog';
-import { queryWords, tsQueryText } from './textMatch';
+import { queryWords, tsQueryText } from './queryText';
 
 // Title candidates fetched to re-rank for a shopper.
 const TITLE_POOL = 40;
