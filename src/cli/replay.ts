@@ -178,7 +178,11 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const events = await readAllEvents(args.events);
+  // Shift every timestamp so the newest event is now: the live system meets them as they happen, and time decay
+  // behaves alike on sets with real dates and on sets whose timestamps are sequence positions (1970).
+  const read = await readAllEvents(args.events);
+  const shift = read.length ? Date.now() - read[read.length - 1].occurredAt.getTime() : 0;
+  const events = read.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt.getTime() + shift) }));
   const cut = Math.floor(events.length * args.split);
   const train = events.slice(0, cut);
   // Only events of shoppers seen in training can be judged against a personal list; cap for run time.
