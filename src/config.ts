@@ -62,6 +62,11 @@ export interface Config extends SearchConfig {
   retrainBackoffMs: number;
   /** Held-out users sampled (seeded) to score candidates against the active model; 0 = every user. */
   retrainEvalUsers: number;
+  /**
+   * Candidate generation for personal lists: items taken from each model's head, from each relevant category's
+   * head, and rule-boosted items at most; null (CANDIDATES=off) ranks the whole catalogue for every list.
+   */
+  candidates: { perModel: number; perCategory: number; maxBoosted: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -186,5 +191,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     recommTtlSeconds: int(env, 'RECOMM_TTL_SECONDS', 1800, 10, 7 * 86400),
     visitSeconds: int(env, 'VISIT_SECONDS', 1800, 10, 7 * 86400),
     searchCacheSeconds: int(env, 'SEARCH_CACHE_SECONDS', 30, 0, 3600),
+    candidates: onOff(env, 'CANDIDATES', true)
+      ? {
+          perModel: int(env, 'CANDIDATES_PER_MODEL', 500, 10, 100_000),
+          perCategory: int(env, 'CANDIDATES_PER_CATEGORY', 50, 1, 100_000),
+          maxBoosted: int(env, 'CANDIDATES_MAX_BOOSTED', 2000, 0, 1_000_000),
+        }
+      : null,
   });
 }

@@ -121,6 +121,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     pages: new ServedPages(redis, keys, config.recommTtlSeconds),
     maxCategoryShare: config.diversityMaxShare,
     contextWeight: config.contextPriorWeight,
+    candidates: config.candidates,
     log: log.child({ module: 'recommendations' }),
   });
   const online = countPushes(

@@ -5,6 +5,7 @@
 // that can vectorise new items (content), so a new item is recommendable the moment it is upserted.
 import type { Recommender, ScoreContext } from '../../ml/recommender';
 import type { ItemMeta, UserHistory } from '../../ml/interactions';
+import { ComponentScores, finiteRange, type ComponentRow } from './componentScores';
 
 export interface ServingComponent {
   kind: string;
@@ -20,6 +21,11 @@ export interface FusedScores {
   parts: Float32Array[];
   /** Serving-time signals added after fusion (context prior, search intent), with their weights. */
   signals?: { source: string; weight: number; part: Float32Array }[];
+  /**
+   * Set when the scores cover a candidate set only: position k describes union item items[k] (and every array
+   * above is aligned with it). Absent: position i is union item i (the whole vocabulary).
+   */
+  items?: Int32Array;
 }
 
 /** A component that can score items it was not trained on (the content model vectorises their metadata). */
@@ -44,6 +50,14 @@ export function addSignal(scores: FusedScores, source: string, weight: number, p
   (scores.signals ??= []).push({ source, weight, part });
 }
 
+/**
+ * Components whose scores do not depend on the shopper or the moment of the request (popularity, folded forward
+ * only by a retrain): scored once per served model and vocabulary size instead of once per list.
+ */
+const SHOPPER_INDEPENDENT = new Set(['pop']);
+// Best items of a shopper-independent component kept in order: enough for deep heads after filtering.
+const FIXED_HEAD = 20_000;
+
 interface Mapped extends ServingComponent {
   /** union index -> component index, or null when the component's vocabulary is the union itself. */
   toLocal: Int32Array | null;
@@ -55,6 +69,10 @@ export class ServingModel {
   readonly itemIds: string[];
   readonly index: Map<string, number>;
   private readonly mapped: Mapped[];
+  /** Dense per-component buffers reused across calls of scoreComponents (scoring is synchronous). */
+  private readonly scratch: Float32Array[][] = [];
+  /** Scores, range and best-first head of each shopper-independent component, per vocabulary size. */
+  private readonly fixedRows = new Map<number, { size: number; local: Float32Array; min: number; range: number; sortedHead: Int32Array }>();
 
   constructor(
     readonly versionId: number,
@@ -112,6 +130,38 @@ export class ServingModel {
     return this.fuse((c, out) => c.model.scoreUser(localHistory(c, history), out, ctx));
   }
 
+  /**
+   * Each component's raw scores for a history, with the min and range that normalise them, for ranking a
+   * candidate set: fusion then costs O(candidates) (ComponentScores.restrict). Call `release()` when done.
+   */
+  scoreComponents(history: UserHistory, ctx?: ScoreContext): ComponentScores {
+    const buffers = this.scratch.pop() ?? [];
+    const rows: ComponentRow[] = this.mapped.map((c, k) => {
+      if (SHOPPER_INDEPENDENT.has(c.kind)) return { kind: c.kind, weight: c.weight, toLocal: c.toLocal, toUnion: c.toUnion, ...this.fixedRow(k, c, ctx) };
+      let local = buffers[k];
+      if (!local || local.length !== c.itemIds.length) local = new Float32Array(c.itemIds.length);
+      c.model.scoreUser(localHistory(c, history), local, ctx);
+      return { kind: c.kind, weight: c.weight, local, toLocal: c.toLocal, toUnion: c.toUnion, min: NaN, range: NaN };
+    });
+    return new ComponentScores(rows, this.numItems, (released) => {
+      // A few sets at most: enough for the synchronous callers, bounded if one forgets to release.
+      if (this.scratch.length < 2) this.scratch.push(released.map((r, k) => (SHOPPER_INDEPENDENT.has(r.kind) ? buffers[k] : r.local)));
+    });
+  }
+
+  /** A shopper-independent component's scores, computed once per vocabulary size (new items change them). */
+  private fixedRow(k: number, c: Mapped, ctx?: ScoreContext) {
+    const hit = this.fixedRows.get(k);
+    if (hit && hit.size === c.itemIds.length) return hit;
+    const local = new Float32Array(c.itemIds.length);
+    c.model.scoreUser({ items: new Int32Array(0), times: new Float64Array(0), types: new Uint8Array(0), weights: new Float32Array(0) }, local, ctx);
+    const head = Array.from(local.keys()).filter((j) => local[j] > -Infinity);
+    head.sort((a, b) => local[b] - local[a] || a - b);
+    const row = { size: local.length, local, ...finiteRange(local), sortedHead: Int32Array.from(head.slice(0, FIXED_HEAD)) };
+    this.fixedRows.set(k, row);
+    return row;
+  }
+
   /** Fused item-to-item scores from every component that knows similarity; the item itself is excluded. */
   similar(item: number): FusedScores {
     const scores = this.fuse((c, out) => {
@@ -128,12 +178,13 @@ export class ServingModel {
    * the component is not served, has no notion of similarity, or does not know the item. Cheaper than `similar`
    * (no fusion, no normalisation): explanations use it to find which history item an item is most like.
    */
-  componentSimilarity(kind: string, item: number): ((i: number) => number) | null {
+  componentSimilarity(kind: string, item: number, into?: Float32Array): ((i: number) => number) | null {
     const c = this.mapped.find((m) => m.kind === kind);
     if (!c?.model.similarItems) return null;
     const local = c.toLocal ? c.toLocal[item] : item;
     if (local === undefined || local < 0) return null;
-    const row = new Float32Array(c.itemIds.length);
+    // `into` (a caller's scratch row) spares a catalogue-sized allocation per call; only its first part is used.
+    const row = into && into.length >= c.itemIds.length ? into.subarray(0, c.itemIds.length) : new Float32Array(c.itemIds.length);
     c.model.similarItems(local, row);
     const toLocal = c.toLocal;
     return (i) => {
@@ -195,7 +246,10 @@ export class ServingModel {
     return added;
   }
 
-  /** Each part's share of item i's fused score (models and serving-time signals), largest first, for `ScoredItem.reasons`. */
+  /**
+   * Each part's share of item i's fused score (models and serving-time signals), largest first, for
+   * `ScoredItem.reasons`. `i` is a position of `scores` (a candidate position when scores.items is set).
+   */
   shares(scores: FusedScores, i: number): { source: string; weight: number }[] {
     const contributions = this.mapped.map((c, k) => ({ source: c.kind, value: c.weight * (scores.parts[k][i] ?? 0) }));
     for (const s of scores.signals ?? []) contributions.push({ source: s.source, value: s.weight * (s.part[i] ?? 0) });

@@ -54,14 +54,19 @@ export class OnlineUpdateService {
         // Flagged (suspicious) events advance the mark but never shape the shopper's state.
         const entries: HistoryEntry[] = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
         const hwm: string = rows[rows.length - 1].id.toString();
-        await this.state.append(userId, entries, hwm);
-        current = { ...current, ...(await this.learn(userId, current, entries)), history: [...current.history, ...entries], hwm };
+        // The window as Redis holds it after the append (LPUSH then LTRIM to the newest `window`): this job is the
+        // user's only writer, so it is what a query reads, without reading it back.
+        const history = [...current.history, ...entries].slice(-this.state.window);
         applied += rows.length;
-        if (rows.length < PAGE) break;
+        if (rows.length < PAGE) {
+          // The last page: its events, the new mark and the list they produce are written in one transaction.
+          current = { ...current, ...(await this.learn(userId, current, entries)), history, hwm };
+          return { applied, pushed: await this.publishIfChanged(userId, activityOf(current), hwm, current.lastList, entries) };
+        }
+        await this.state.append(userId, entries, hwm);
+        current = { ...current, ...(await this.learn(userId, current, entries)), history, hwm };
       }
       if (!applied) return { applied: 0, pushed: false };
-      // Read back the trimmed window: the list must be computed from exactly what a query would see.
-      current = (await this.state.get(userId)) ?? current;
     }
     return { applied, pushed: await this.publishIfChanged(userId, activityOf(current), current.hwm, current.lastList) };
   }
@@ -84,15 +89,21 @@ export class OnlineUpdateService {
     return { embedding: w, embeddingVersion: model.versionId };
   }
 
-  private async publishIfChanged(userId: string, activity: RecentActivity, hwm: string, previous: string[] | null): Promise<boolean> {
+  /**
+   * Computes the list for `activity` and publishes it when its top changed. `pending` are events not yet written
+   * to the Redis state: they are appended (with the mark `hwm`, and the list when it is published) first.
+   */
+  private async publishIfChanged(userId: string, activity: RecentActivity, hwm: string, previous: string[] | null, pending?: HistoryEntry[]): Promise<boolean> {
     const list = this.recommendations.listForHistory(userId, activity, this.listSize);
-    if (list.modelVersion === 'none') return false;
     const ids = list.items.map((i) => i.id);
     const head = ids.slice(0, this.pushDepth);
-    if (previous && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id)) {
+    const unchanged = previous !== null && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id);
+    if (list.modelVersion === 'none' || unchanged) {
+      if (pending) await this.state.append(userId, pending, hwm);
       return false;
     }
-    await this.state.setLastList(userId, ids);
+    if (pending) await this.state.append(userId, pending, hwm, false, ids);
+    else await this.state.setLastList(userId, ids);
     await this.pubsub.publish(
       'recs',
       {

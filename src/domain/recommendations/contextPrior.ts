@@ -177,11 +177,20 @@ export class ContextPrior {
    * have data), or null when none has.
    */
   scoresFor(model: ServingModel, features: ContextFeature[]): Float32Array | null {
-    const rows = features.flatMap((f) => this.rowFor(model, `${f.key}=${f.value}`) ?? []);
+    const rows = this.rowsFor(model, features);
     if (!rows.length) return null;
     const out = new Float32Array(model.numItems);
     for (const { indices, scores } of rows) for (let k = 0; k < indices.length; k++) out[indices[k]] += scores[k] / rows.length;
     return out;
+  }
+
+  /**
+   * The rows of the context's features that have data: model indices with their 0..1 scores, best first. The
+   * prior of item i is the sum of its scores over the rows divided by their number (see scoresFor); ranking a
+   * candidate set reads it sparsely from these rows instead of building it over the whole vocabulary.
+   */
+  rowsFor(model: ServingModel, features: ContextFeature[]): { indices: Int32Array; scores: Float32Array }[] {
+    return features.flatMap((f) => this.rowFor(model, `${f.key}=${f.value}`) ?? []);
   }
 
   /** A feature's items as model indices, resolved once per model and prior refresh. */

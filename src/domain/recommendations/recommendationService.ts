@@ -17,6 +17,7 @@ import type { ImpressionRecorder } from './impressionRecorder';
 import { explain } from './explanations';
 import { assembleList } from './listAssembly';
 import { contextFeatures, describeContext, type ContextPrior } from './contextPrior';
+import { CandidateGenerator, DEFAULT_CANDIDATE_LIMITS, type CandidateLimits, type Candidates } from './candidateSet';
 import type { Intent, SearchIntentStore } from './searchIntent';
 import type { ServedPages } from './servedPages';
 
@@ -70,6 +71,8 @@ export interface RecommendationOptions {
   contextWeight?: number;
   /** Weight of the current search intent, relative to all models together. */
   intentWeight?: number;
+  /** Sizes of the candidate set a personal list is ranked from; null ranks the whole catalogue every time. */
+  candidates?: CandidateLimits | null;
   log?: Logger;
 }
 
@@ -78,13 +81,18 @@ const NO_MODEL = 'none';
 // strong boost can surface items the models know little about (a product a shopper has never come near).
 const RULE_SCORE_FLOOR = 0.05;
 
-/** score' = (score + floor) * multiplier for every ranked (finite) score; -Infinity stays out of the list. */
-function applyMultipliers(fused: Float32Array, multipliers: Float32Array): void {
+/**
+ * score' = (score + floor) * multiplier for every ranked (finite) score; -Infinity stays out of the list.
+ * `items` maps positions of a candidate set to vocabulary indices (absent: positions are indices).
+ */
+function applyMultipliers(fused: Float32Array, multipliers: Float32Array, items?: Int32Array): void {
   let max = 0;
   for (let i = 0; i < fused.length; i++) if (fused[i] > max && fused[i] < Infinity) max = fused[i];
   const floor = RULE_SCORE_FLOOR * (max > 0 ? max : 1);
-  const n = Math.min(fused.length, multipliers.length);
-  for (let i = 0; i < n; i++) if (fused[i] > -Infinity) fused[i] = (fused[i] + floor) * multipliers[i];
+  for (let k = 0; k < fused.length; k++) {
+    const i = items ? items[k] : k;
+    if (i < multipliers.length && fused[k] > -Infinity) fused[k] = (fused[k] + floor) * multipliers[i];
+  }
 }
 // How long a list waits for Redis to remember its served items.
 const REMEMBER_WAIT_MS = 200;
@@ -96,6 +104,9 @@ const COLD_CONTEXT_WEIGHT = 2;
 export class RecommendationService {
   private readonly contextWeight: number;
   private readonly intentWeight: number;
+  private readonly candidates: CandidateGenerator | null;
+  /** Scratch similarity rows for explanations computed synchronously (a list's reasons), reused across lists. */
+  private readonly anchorRows: Float32Array[] = [];
 
   constructor(
     private readonly models: ModelRouter,
@@ -107,6 +118,7 @@ export class RecommendationService {
   ) {
     this.contextWeight = options.contextWeight ?? 0.1;
     this.intentWeight = options.intentWeight ?? 0.5;
+    this.candidates = options.candidates === null ? null : new CandidateGenerator(catalog, options.candidates ?? DEFAULT_CANDIDATE_LIMITS);
   }
 
   /** The history a list is computed from: live, or frozen at the model's training snapshot when online updates are off. */
@@ -146,19 +158,106 @@ export class RecommendationService {
     return this.listForHistory(userId, activity, limit, filter, null, { intent });
   }
 
-  /** Ranks the catalogue for a user's recent activity. Pure CPU work over the in-memory model. */
+  /**
+   * Ranks items for a user's recent activity. Pure CPU work over the in-memory model: a candidate set is scored,
+   * fused and ranked; when its eligible items cannot fill the page (a narrow filter, a deep page, a tiny
+   * catalogue) the whole catalogue is ranked instead, so a list is never cut short by candidate generation.
+   */
   listForHistory(userId: string | null, activity: RecentActivity, limit: number, filter?: ItemFilter | null, context?: Record<string, unknown> | null, extras: ListExtras = {}): ServedList {
     const choice = this.models.forUser(userId);
     if (!choice) return this.empty(userId);
-    const { model } = choice;
+    const list = this.candidateList(choice.model, userId, activity, limit, filter, context, extras) ?? this.catalogueList(choice.model, userId, activity, limit, filter, context, extras);
+    return { ...list, experimentId: choice.experimentId, arm: choice.arm };
+  }
+
+  /** A personal list ranked over the candidate set only, or null when the candidates cannot fill the page. */
+  private candidateList(model: ServingModel, userId: string | null, activity: RecentActivity, limit: number, filter: ItemFilter | null | undefined, context: Record<string, unknown> | null | undefined, extras: ListExtras): ServedList | null {
+    if (!this.candidates) return null;
+    const offset = extras.offset ?? 0;
+    const intent = extras.intent ?? null;
+    const history = model.toHistory(weigh(activity.entries));
+    const userEmbedding = activity.embedding?.versionId === model.versionId ? activity.embedding.vector : undefined;
+    const components = model.scoreComponents(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
+    try {
+      const exclude = extras.exclude?.size ? new Set([...extras.exclude].flatMap((id) => model.index.get(id) ?? [])) : undefined;
+      const skip = this.catalog.skipper(model, filter, new Set(history.items), exclude);
+      const features = contextFeatures(context, new Date());
+      const contextRows = this.options.contextPrior?.rowsFor(model, features) ?? [];
+      const rules = this.options.rules?.set;
+      const multipliers = rules?.multipliers(model, this.catalog, 'RECOMMENDATIONS') ?? null;
+      const pins = this.pinsOf(model, 'RECOMMENDATIONS');
+      const candidates = this.candidates.generate(model, {
+        components,
+        skip,
+        need: offset + limit,
+        history: history.items,
+        categories: [...(intent?.categories.keys() ?? []), ...(filter?.categories ?? [])],
+        contextRows,
+        multipliers,
+        pins: pins.map((p) => p.index),
+      });
+      const { items } = candidates;
+      const scores = components.restrict(items);
+      const contextPhrase = this.addSignalsAt(model, scores, candidates, history.items.length, contextRows, intent) ? describeContext(features) : undefined;
+      if (multipliers) applyMultipliers(scores.fused, multipliers, items);
+      const list = assembleList({
+        scores: scores.fused,
+        skip: (k) => skip(items[k]),
+        limit,
+        offset,
+        categoryOf: (k) => this.catalog.categoryOf(model, items[k]),
+        maxCategoryShare: this.options.maxCategoryShare ?? null,
+        pins: pins.flatMap((p) => {
+          const k = candidates.positionOf(p.index);
+          return k < 0 ? [] : [{ index: k, slot: p.slot }];
+        }),
+      });
+      if (list.indices.length < limit) return null;
+      return this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: intent?.query }, true);
+    } finally {
+      components.release();
+    }
+  }
+
+  /**
+   * The context prior and search intent at the candidates, as named parts of `scores` (positions aligned with
+   * candidates.items), weighted as in personalScores. Returns whether the context prior had data.
+   */
+  private addSignalsAt(model: ServingModel, scores: FusedScores, candidates: Candidates, historyLength: number, contextRows: { indices: Int32Array; scores: Float32Array }[], intent: Intent | null): boolean {
+    const { items } = candidates;
+    const modelsWeight = model.components.reduce((s, c) => s + Math.max(0, c.weight), 0) || 1;
+    if (contextRows.length) {
+      const part = new Float32Array(items.length);
+      for (const row of contextRows) {
+        for (let r = 0; r < row.indices.length; r++) {
+          const k = candidates.positionOf(row.indices[r]);
+          if (k >= 0) part[k] += row.scores[r] / contextRows.length;
+        }
+      }
+      addSignal(scores, 'context', modelsWeight * (historyLength ? this.contextWeight : COLD_CONTEXT_WEIGHT), part);
+    }
+    if (intent) addSignal(scores, 'intent', modelsWeight * this.intentWeight, this.intentAt(model, intent, items));
+    return contextRows.length > 0;
+  }
+
+  /** The intent's weight of each item's category (0 for other categories), for the given vocabulary indices. */
+  private intentAt(model: ServingModel, intent: Intent, items: Int32Array): Float32Array {
+    const { codes, size, names } = this.catalog.categoryCodes(model);
+    const byCode = Float32Array.from(names, (name) => intent.categories.get(name) ?? 0);
+    const part = new Float32Array(items.length);
+    for (let k = 0; k < items.length; k++) {
+      const i = items[k];
+      if (i < size && codes[i] >= 0) part[k] = byCode[codes[i]];
+    }
+    return part;
+  }
+
+  /** The personal list ranked over the whole catalogue (dense scores): the fallback of candidateList. */
+  private catalogueList(model: ServingModel, userId: string | null, activity: RecentActivity, limit: number, filter: ItemFilter | null | undefined, context: Record<string, unknown> | null | undefined, extras: ListExtras): ServedList {
     const { scores, interacted, contextPhrase } = this.personalScores(model, activity, context, extras.intent ?? null);
     const exclude = extras.exclude?.size ? new Set([...extras.exclude].flatMap((id) => model.index.get(id) ?? [])) : undefined;
     const list = this.assemble(model, 'RECOMMENDATIONS', scores, this.catalog.skipper(model, filter, interacted, exclude), limit, extras.offset ?? 0, this.options.maxCategoryShare ?? null);
-    return {
-      ...this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: extras.intent?.query }),
-      experimentId: choice.experimentId,
-      arm: choice.arm,
-    };
+    return this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: extras.intent?.query }, true);
   }
 
   async similar(itemId: string, limit: number, userId?: string | null): Promise<ServedList> {
@@ -225,13 +324,30 @@ export class RecommendationService {
     // Re-read after the awaits: a model swapped meanwhile is the one to score with.
     const model = this.models.forUser(userId)?.model;
     if (!model) return null;
-    const { scores, contextPhrase } = this.personalScores(model, activity, context, intent);
+    // Only the items asked about are fused (with each model's whole-catalogue normalisation), not the catalogue.
+    const history = model.toHistory(weigh(activity.entries));
+    const userEmbedding = activity.embedding?.versionId === model.versionId ? activity.embedding.vector : undefined;
+    const components = model.scoreComponents(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
     const indices = itemIds.map((id) => model.index.get(id) ?? -1);
+    const known = [...new Set(indices.filter((i) => i >= 0))].sort((a, b) => a - b);
+    const slot = new Map(known.map((i, k) => [i, k]));
+    let scores: FusedScores;
+    let contextPhrase: string | undefined;
+    try {
+      scores = components.restrict(Int32Array.from(known));
+      const features = contextFeatures(context, new Date());
+      const contextRows = this.options.contextPrior?.rowsFor(model, features) ?? [];
+      const candidates: Candidates = { items: scores.items as Int32Array, positionOf: (u) => slot.get(u) ?? -1 };
+      if (this.addSignalsAt(model, scores, candidates, history.items.length, contextRows, intent)) contextPhrase = describeContext(features);
+    } finally {
+      components.release();
+    }
     const anchors = this.anchorFinder(model, activity.entries);
+    const at = (k: number) => slot.get(indices[k]) as number;
     return {
       modelVersion: model.label,
-      scores: Float32Array.from(indices, (i) => (i >= 0 ? scores.fused[i] : 0)),
-      reasons: (k) => (indices[k] >= 0 ? this.reasonsOf(model, scores, indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
+      scores: Float32Array.from(indices, (i, k) => (i >= 0 ? scores.fused[at(k)] : 0)),
+      reasons: (k) => (indices[k] >= 0 ? this.reasonsOf(model, scores, at(k), indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
     };
   }
 
@@ -267,13 +383,23 @@ export class RecommendationService {
     const rules = this.options.rules?.set;
     const multipliers = rules?.multipliers(model, this.catalog, surface);
     if (multipliers) applyMultipliers(scores.fused, multipliers);
-    const pins = (rules?.pins(surface) ?? []).flatMap((p) => {
-      const index = model.index.get(p.itemId);
-      return index === undefined ? [] : [{ index, slot: p.slot }];
-    });
+    const pins = this.pinsOf(model, surface);
     return assembleList({ scores: scores.fused, skip, limit, offset, categoryOf: (i) => this.catalog.categoryOf(model, i), maxCategoryShare, pins });
   }
 
+  /** The surface's pins that name items of the model's vocabulary, as indices with their slots. */
+  private pinsOf(model: ServingModel, surface: RuleSurface): { index: number; slot: number }[] {
+    return (this.options.rules?.set.pins(surface) ?? []).flatMap((p) => {
+      const index = model.index.get(p.itemId);
+      return index === undefined ? [] : [{ index, slot: p.slot }];
+    });
+  }
+
+  /**
+   * The served list with its reasons. `list.indices` are positions of `scores` (candidate positions when
+   * scores.items is set). `reuseRows` lets explanations use this service's scratch rows: only for lists built
+   * and explained synchronously.
+   */
   private toList(
     model: ServingModel,
     userId: string | null,
@@ -281,29 +407,33 @@ export class RecommendationService {
     list: { indices: number[]; scores: number[]; pinned: Set<number> },
     entries: HistoryEntry[],
     phrases: { contextPhrase?: string; query?: string } = {},
+    reuseRows = false,
   ): ServedList {
-    const anchors = this.anchorFinder(model, entries);
+    const anchors = this.anchorFinder(model, entries, reuseRows);
+    const unionOf = (k: number) => (scores.items ? scores.items[k] : k);
     return {
       recommId: randomUUID(),
       userId,
       modelVersion: model.label,
       generatedAt: new Date(),
-      items: list.indices.map((i, r) => ({
-        id: model.itemIds[i],
+      items: list.indices.map((k, r) => ({
+        id: model.itemIds[unionOf(k)],
         score: list.scores[r],
-        reasons: list.pinned.has(i) ? [{ source: 'rule', weight: 1, explanation: explain({ source: 'rule' }) }] : this.reasonsOf(model, scores, i, anchors, phrases),
+        reasons: list.pinned.has(k) ? [{ source: 'rule', weight: 1, explanation: explain({ source: 'rule' }) }] : this.reasonsOf(model, scores, k, unionOf(k), anchors, phrases),
       })),
     };
   }
 
+  /** Reasons of the item at position k of `scores`, which is vocabulary item i. */
   private reasonsOf(
     model: ServingModel,
     scores: FusedScores,
+    k: number,
     i: number,
     anchors: (source: string, i: number) => { title: string; type: number } | undefined,
     phrases: { contextPhrase?: string; query?: string },
   ): ServedItem['reasons'] {
-    return model.shares(scores, i).map((s) => ({
+    return model.shares(scores, k).map((s) => ({
       ...s,
       explanation: explain({ source: s.source, anchor: anchors(s.source, i), category: this.catalog.categoryOf(model, i), ...phrases }),
     }));
@@ -314,7 +444,7 @@ export class RecommendationService {
    * ("Because you viewed X"). Only the last few distinct history items are considered: they drive the list and
    * keep this cheap.
    */
-  private anchorFinder(model: ServingModel, entries: HistoryEntry[]): (source: string, i: number) => { title: string; type: number } | undefined {
+  private anchorFinder(model: ServingModel, entries: HistoryEntry[], reuseRows = false): (source: string, i: number) => { title: string; type: number } | undefined {
     const recent: { index: number; type: number }[] = [];
     for (let j = entries.length - 1; j >= 0 && recent.length < ANCHOR_CANDIDATES; j--) {
       const index = model.index.get(entries[j].itemId);
@@ -326,7 +456,11 @@ export class RecommendationService {
       if (source !== 'itemknn' && source !== 'content' && source !== 'seq') return undefined;
       if (source === 'seq') return { title: this.catalog.titleOf(model, recent[0].index), type: recent[0].type };
       let similarity = rows.get(source);
-      if (!similarity) rows.set(source, (similarity = recent.map((r) => model.componentSimilarity(source, r.index))));
+      if (!similarity) {
+        const base = rows.size * ANCHOR_CANDIDATES;
+        similarity = recent.map((r, k) => model.componentSimilarity(source, r.index, reuseRows ? this.anchorRow(base + k, model.numItems) : undefined));
+        rows.set(source, similarity);
+      }
       let best = -1;
       let bestScore = 0;
       similarity.forEach((sim, k) => {
@@ -338,6 +472,13 @@ export class RecommendationService {
       });
       return best < 0 ? undefined : { title: this.catalog.titleOf(model, recent[best].index), type: recent[best].type };
     };
+  }
+
+  /** Scratch row `slot`, at least `size` long (grown with headroom as the vocabulary grows). */
+  private anchorRow(slot: number, size: number): Float32Array {
+    let row = this.anchorRows[slot];
+    if (!row || row.length < size) this.anchorRows[slot] = row = new Float32Array(Math.ceil(size * 1.1));
+    return row;
   }
 
   private empty(userId: string | null): ServedList {

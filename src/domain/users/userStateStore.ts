@@ -28,7 +28,8 @@ export class UserStateStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: KeySpace,
-    private readonly window: number,
+    /** Entries kept per user: the history is trimmed to the newest `window`. */
+    readonly window: number,
   ) {}
 
   /** Null when the user has no state yet (never seen, or Redis lost it). */
@@ -59,15 +60,17 @@ export class UserStateStore {
 
   /**
    * Appends entries (oldest first), trims the window and advances the high-water mark atomically.
-   * `replace` starts the history over (a rebuild from Postgres).
+   * `replace` starts the history over (a rebuild from Postgres). `lastList`, when given, is stored in the same
+   * transaction (the online updater saves the list it computed with the events that moved it: one round trip).
    */
-  async append(userId: string, entries: HistoryEntry[], hwm: string, replace = false): Promise<void> {
+  async append(userId: string, entries: HistoryEntry[], hwm: string, replace = false, lastList?: string[]): Promise<void> {
     const hist = this.keys.user(userId, 'hist');
     const tx = this.redis.multi();
     if (replace) tx.del(hist).hdel(this.keys.user(userId, 'state'), 'stale', 'emb', 'embv');
     if (entries.length) tx.lpush(hist, ...entries.map(encodeEntry));
     tx.ltrim(hist, 0, this.window - 1);
-    tx.hset(this.keys.user(userId, 'state'), 'hwm', hwm);
+    if (lastList) tx.hset(this.keys.user(userId, 'state'), 'hwm', hwm, 'list', JSON.stringify(lastList));
+    else tx.hset(this.keys.user(userId, 'state'), 'hwm', hwm);
     await tx.exec();
   }
 

@@ -1,0 +1,159 @@
+// One shopper's raw component scores, each in its component's own vocabulary, with the min and range that
+// normalise it. Ranking reads them only at candidate items, so fusion and normalisation cost O(candidates)
+// instead of O(catalogue); the dense buffers are the model's scratch, returned by `release`.
+import type { FusedScores } from './servingModel';
+
+export interface ComponentRow {
+  kind: string;
+  weight: number;
+  /** Raw scores in the component's own index order. */
+  local: Float32Array;
+  /** union index -> local index (-1: unknown to the component), or null for identity. */
+  toLocal: Int32Array | null;
+  /** local index -> union index, or null for identity. */
+  toUnion: Int32Array | null;
+  /** Min and range of the finite scores; NaN until computed (by the first head taken or score read). */
+  min: number;
+  range: number;
+  /**
+   * For a component whose scores do not depend on the shopper (popularity): local indices of its best items,
+   * best first, computed once per served model; its head is then read from here instead of scanning.
+   */
+  sortedHead?: Int32Array;
+}
+
+export class ComponentScores {
+  constructor(
+    readonly rows: ComponentRow[],
+    /** Size of the union vocabulary. */
+    readonly numItems: number,
+    private readonly onRelease: (rows: ComponentRow[]) => void,
+  ) {}
+
+  /** Component c's score of union item u, min-max normalised to 0..1 over the whole catalogue (0 = no evidence). */
+  normalisedAt(c: number, u: number): number {
+    const row = this.rows[c];
+    if (Number.isNaN(row.range)) Object.assign(row, finiteRange(row.local));
+    const j = row.toLocal ? row.toLocal[u] : u;
+    if (j === undefined || j < 0 || j >= row.local.length) return 0;
+    const v = row.local[j];
+    return v > -Infinity && v < Infinity && row.range > 0 ? (v - row.min) / row.range : 0;
+  }
+
+  /** The fused model score (weighted sum of normalised parts) of union item u. */
+  fusedAt(u: number): number {
+    let s = 0;
+    for (let c = 0; c < this.rows.length; c++) s += this.rows[c].weight * this.normalisedAt(c, u);
+    return s;
+  }
+
+  /**
+   * Adds to `out` the union indices of component c's `n` best items for which `skip` is false. The heap
+   * rejects most items on their score alone, so `skip` runs for a few items only.
+   */
+  headOf(c: number, n: number, skip: (u: number) => boolean, out: (u: number) => void): void {
+    const row = this.rows[c];
+    const toUnion = row.toUnion;
+    const eligible = toUnion ? (j: number) => toUnion[j] >= 0 && !skip(toUnion[j]) : (j: number) => !skip(j);
+    if (row.sortedHead && this.headFromSorted(row, n, eligible, out)) return;
+    const head = headWithRange(row, n, eligible);
+    for (let k = 0; k < head.length; k++) out(toUnion ? toUnion[head[k]] : head[k]);
+  }
+
+  /** Takes the head from the precomputed order; false (nothing added) when too many of it are ineligible. */
+  private headFromSorted(row: ComponentRow, n: number, eligible: (j: number) => boolean, out: (u: number) => void): boolean {
+    const sorted = row.sortedHead as Int32Array;
+    const picked: number[] = [];
+    for (let k = 0; k < sorted.length && picked.length < n; k++) if (eligible(sorted[k])) picked.push(sorted[k]);
+    if (picked.length < n && sorted.length < row.local.length) return false;
+    for (const j of picked) out(row.toUnion ? row.toUnion[j] : j);
+    return true;
+  }
+
+  /**
+   * Fused scores over `items` only (position k describes union item items[k]): the same values the dense
+   * fusion gives those items, since each part is normalised with its whole-catalogue min and range.
+   */
+  restrict(items: Int32Array): FusedScores {
+    const fused = new Float32Array(items.length);
+    const parts = this.rows.map((row, c) => {
+      const part = new Float32Array(items.length);
+      for (let k = 0; k < items.length; k++) {
+        const v = this.normalisedAt(c, items[k]);
+        part[k] = v;
+        fused[k] += row.weight * v;
+      }
+      return part;
+    });
+    return { fused, parts, items };
+  }
+
+  /** Hands the dense buffers back to the model; the object must not be used afterwards. */
+  release(): void {
+    this.onRelease(this.rows);
+  }
+}
+
+/**
+ * The local indices of the `n` best eligible scores of row.local (unordered; -Infinity and NaN never), and the
+ * row's min and range, in one pass over the scores. The heap rejects most items on their score alone, so
+ * `eligible` runs for a few items only.
+ */
+function headWithRange(row: ComponentRow, n: number, eligible: (j: number) => boolean): Int32Array {
+  const a = row.local;
+  const heapIdx = new Int32Array(n);
+  const heapVal = new Float32Array(n);
+  let size = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const s = a[i];
+    if (s < min && s > -Infinity) min = s;
+    if (s > max && s < Infinity) max = s;
+    if (!(s > -Infinity)) continue;
+    if (size === n && s <= heapVal[0]) continue;
+    if (!eligible(i)) continue;
+    let pos: number;
+    if (size < n) {
+      pos = size++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        if (heapVal[parent] <= s) break;
+        heapVal[pos] = heapVal[parent];
+        heapIdx[pos] = heapIdx[parent];
+        pos = parent;
+      }
+    } else {
+      pos = 0;
+      for (;;) {
+        const l = 2 * pos + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const c = r < size && heapVal[r] < heapVal[l] ? r : l;
+        if (heapVal[c] >= s) break;
+        heapVal[pos] = heapVal[c];
+        heapIdx[pos] = heapIdx[c];
+        pos = c;
+      }
+    }
+    heapVal[pos] = s;
+    heapIdx[pos] = i;
+  }
+  row.min = max >= min ? min : 0;
+  row.range = max >= min ? max - min : 0;
+  return heapIdx.subarray(0, size);
+}
+
+/** Min and max-min of the finite values of `a` (range 0 when fewer than two distinct values). */
+export function finiteRange(a: Float32Array): { min: number; range: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v > -Infinity && v < Infinity) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return max >= min ? { min, range: max - min } : { min: 0, range: 0 };
+}
