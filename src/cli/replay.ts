@@ -15,6 +15,7 @@ import { startApiRole, startWorkerRole } from '../app/processRoles';
 import { eventRowBatches, itemRowBatches, isRowError, type EventRow } from '../domain/import/eventCsvRows';
 import { importEvents, importItems } from '../domain/import/bulkImporter';
 import { openCsvFile } from '../io/csvRows';
+import { createRng, randInt } from '../ml/random';
 
 interface Args {
   events: string;
@@ -176,6 +177,30 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
   }
 }
 
+/**
+ * Caps the replay at about `max` events by taking whole shoppers (in a seeded random order) rather than the
+ * first events in time: where many shoppers share timestamps (sequence positions), the first events would all
+ * be each shopper's first replayed one, and online learning would have nothing to act on.
+ */
+function sampleByShopper(rest: EventRow[], max: number): EventRow[] {
+  const byUser = new Map<string, number>();
+  for (const e of rest) byUser.set(e.userId, (byUser.get(e.userId) ?? 0) + 1);
+  const rng = createRng(42);
+  const users = [...byUser.keys()];
+  for (let i = users.length - 1; i > 0; i--) {
+    const j = randInt(rng, i + 1);
+    [users[i], users[j]] = [users[j], users[i]];
+  }
+  const chosen = new Set<string>();
+  let total = 0;
+  for (const u of users) {
+    if (total >= max) break;
+    chosen.add(u);
+    total += byUser.get(u)!;
+  }
+  return rest.filter((e) => chosen.has(e.userId));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // Shift every timestamp so the newest event is now: the live system meets them as they happen, and time decay
@@ -187,7 +212,7 @@ async function main(): Promise<void> {
   const train = events.slice(0, cut);
   // Only events of shoppers seen in training can be judged against a personal list; cap for run time.
   const known = new Set(train.map((e) => e.userId));
-  const test = events.slice(cut).filter((e) => known.has(e.userId) && e.itemId).slice(0, args.maxEvents);
+  const test = sampleByShopper(events.slice(cut).filter((e) => known.has(e.userId) && e.itemId), args.maxEvents);
   console.log(`replay: ${events.length} events; trained on the first ${train.length} in time order; replaying ${test.length} of the rest through the GraphQL API`);
   const results: RunResult[] = [];
   for (const mode of args.online) results.push(await runOnce(args, mode, train, test));
