@@ -8,13 +8,13 @@ import { NotFoundError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { ModelRouter } from '../models/modelRouter';
 import { addSignal, type FusedScores, type ServingModel } from '../models/servingModel';
-import type { HistoryEntry } from '../users/userStateStore';
 import { weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
 import type { RuleSet } from '../rules/ruleSet';
 import type { RuleSurface } from '../rules/rule';
 import type { CatalogIndex, ItemFilter } from './catalogIndex';
 import type { ImpressionRecorder } from './impressionRecorder';
 import { explain } from './explanations';
+import { ListExplainer } from './listExplainer';
 import { assembleList } from './listAssembly';
 import { contextFeatures, describeContext, type ContextPrior } from './contextPrior';
 import { CandidateGenerator, DEFAULT_CANDIDATE_LIMITS, type CandidateLimits, type Candidates } from './candidateSet';
@@ -96,8 +96,6 @@ function applyMultipliers(fused: Float32Array, multipliers: Float32Array, items?
 }
 // How long a list waits for Redis to remember its served items.
 const REMEMBER_WAIT_MS = 200;
-// Recent distinct history items an explanation may name ("Because you viewed X").
-const ANCHOR_CANDIDATES = 3;
 // A shopper with no history is answered mainly from what sells in their context.
 const COLD_CONTEXT_WEIGHT = 2;
 
@@ -105,8 +103,7 @@ export class RecommendationService {
   private readonly contextWeight: number;
   private readonly intentWeight: number;
   private readonly candidates: CandidateGenerator | null;
-  /** Scratch similarity rows for explanations computed synchronously (a list's reasons), reused across lists. */
-  private readonly anchorRows: Float32Array[] = [];
+  private readonly explainer: ListExplainer;
 
   constructor(
     private readonly models: ModelRouter,
@@ -118,6 +115,7 @@ export class RecommendationService {
   ) {
     this.contextWeight = options.contextWeight ?? 0.1;
     this.intentWeight = options.intentWeight ?? 0.5;
+    this.explainer = new ListExplainer(catalog);
     this.candidates = options.candidates === null ? null : new CandidateGenerator(catalog, options.candidates ?? DEFAULT_CANDIDATE_LIMITS);
   }
 
@@ -213,7 +211,7 @@ export class RecommendationService {
         }),
       });
       if (list.indices.length < limit) return null;
-      return this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: intent?.query }, true);
+      return this.explainer.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: intent?.query }, true);
     } finally {
       components.release();
     }
@@ -257,7 +255,7 @@ export class RecommendationService {
     const { scores, interacted, contextPhrase } = this.personalScores(model, activity, context, extras.intent ?? null);
     const exclude = extras.exclude?.size ? new Set([...extras.exclude].flatMap((id) => model.index.get(id) ?? [])) : undefined;
     const list = this.assemble(model, 'RECOMMENDATIONS', scores, this.catalog.skipper(model, filter, interacted, exclude), limit, extras.offset ?? 0, this.options.maxCategoryShare ?? null);
-    return this.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: extras.intent?.query }, true);
+    return this.explainer.toList(model, userId, scores, list, activity.entries, { contextPhrase, query: extras.intent?.query }, true);
   }
 
   async similar(itemId: string, limit: number, userId?: string | null): Promise<ServedList> {
@@ -285,7 +283,7 @@ export class RecommendationService {
     const fused = scores.fused;
     for (let j = 0; j < fused.length; j++) if (!(fused[j] > 0)) fused[j] = -Infinity;
     const list = this.assemble(model, 'SIMILAR_ITEMS', scores, this.catalog.skipper(model, { excludeInteracted: Boolean(userId) }, interacted), limit, 0, null);
-    return { ...this.toList(model, userId ?? null, scores, list, []), experimentId: choice.experimentId, arm: choice.arm };
+    return { ...this.explainer.toList(model, userId ?? null, scores, list, []), experimentId: choice.experimentId, arm: choice.arm };
   }
 
   trending(limit: number, category?: string | null): ServedList {
@@ -342,12 +340,12 @@ export class RecommendationService {
     } finally {
       components.release();
     }
-    const anchors = this.anchorFinder(model, activity.entries);
+    const anchors = this.explainer.anchorFinder(model, activity.entries);
     const at = (k: number) => slot.get(indices[k]) as number;
     return {
       modelVersion: model.label,
       scores: Float32Array.from(indices, (i, k) => (i >= 0 ? scores.fused[at(k)] : 0)),
-      reasons: (k) => (indices[k] >= 0 ? this.reasonsOf(model, scores, at(k), indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
+      reasons: (k) => (indices[k] >= 0 ? this.explainer.reasonsOf(model, scores, at(k), indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
     };
   }
 
@@ -393,92 +391,6 @@ export class RecommendationService {
       const index = model.index.get(p.itemId);
       return index === undefined ? [] : [{ index, slot: p.slot }];
     });
-  }
-
-  /**
-   * The served list with its reasons. `list.indices` are positions of `scores` (candidate positions when
-   * scores.items is set). `reuseRows` lets explanations use this service's scratch rows: only for lists built
-   * and explained synchronously.
-   */
-  private toList(
-    model: ServingModel,
-    userId: string | null,
-    scores: FusedScores,
-    list: { indices: number[]; scores: number[]; pinned: Set<number> },
-    entries: HistoryEntry[],
-    phrases: { contextPhrase?: string; query?: string } = {},
-    reuseRows = false,
-  ): ServedList {
-    const anchors = this.anchorFinder(model, entries, reuseRows);
-    const unionOf = (k: number) => (scores.items ? scores.items[k] : k);
-    return {
-      recommId: randomUUID(),
-      userId,
-      modelVersion: model.label,
-      generatedAt: new Date(),
-      items: list.indices.map((k, r) => ({
-        id: model.itemIds[unionOf(k)],
-        score: list.scores[r],
-        reasons: list.pinned.has(k) ? [{ source: 'rule', weight: 1, explanation: explain({ source: 'rule' }) }] : this.reasonsOf(model, scores, k, unionOf(k), anchors, phrases),
-      })),
-    };
-  }
-
-  /** Reasons of the item at position k of `scores`, which is vocabulary item i. */
-  private reasonsOf(
-    model: ServingModel,
-    scores: FusedScores,
-    k: number,
-    i: number,
-    anchors: (source: string, i: number) => { title: string; type: number } | undefined,
-    phrases: { contextPhrase?: string; query?: string },
-  ): ServedItem['reasons'] {
-    return model.shares(scores, k).map((s) => ({
-      ...s,
-      explanation: explain({ source: s.source, anchor: anchors(s.source, i), category: this.catalog.categoryOf(model, i), ...phrases }),
-    }));
-  }
-
-  /**
-   * Finds, for an explained item, the recent history item most similar to it under the model being credited
-   * ("Because you viewed X"). Only the last few distinct history items are considered: they drive the list and
-   * keep this cheap.
-   */
-  private anchorFinder(model: ServingModel, entries: HistoryEntry[], reuseRows = false): (source: string, i: number) => { title: string; type: number } | undefined {
-    const recent: { index: number; type: number }[] = [];
-    for (let j = entries.length - 1; j >= 0 && recent.length < ANCHOR_CANDIDATES; j--) {
-      const index = model.index.get(entries[j].itemId);
-      if (index !== undefined && !recent.some((r) => r.index === index)) recent.push({ index, type: entries[j].type });
-    }
-    if (!recent.length) return () => undefined;
-    const rows = new Map<string, (((i: number) => number) | null)[]>();
-    return (source, i) => {
-      if (source !== 'itemknn' && source !== 'content' && source !== 'seq') return undefined;
-      if (source === 'seq') return { title: this.catalog.titleOf(model, recent[0].index), type: recent[0].type };
-      let similarity = rows.get(source);
-      if (!similarity) {
-        const base = rows.size * ANCHOR_CANDIDATES;
-        similarity = recent.map((r, k) => model.componentSimilarity(source, r.index, reuseRows ? this.anchorRow(base + k, model.numItems) : undefined));
-        rows.set(source, similarity);
-      }
-      let best = -1;
-      let bestScore = 0;
-      similarity.forEach((sim, k) => {
-        const v = sim ? sim(i) : 0;
-        if (v > bestScore) {
-          bestScore = v;
-          best = k;
-        }
-      });
-      return best < 0 ? undefined : { title: this.catalog.titleOf(model, recent[best].index), type: recent[best].type };
-    };
-  }
-
-  /** Scratch row `slot`, at least `size` long (grown with headroom as the vocabulary grows). */
-  private anchorRow(slot: number, size: number): Float32Array {
-    let row = this.anchorRows[slot];
-    if (!row || row.length < size) this.anchorRows[slot] = row = new Float32Array(Math.ceil(size * 1.1));
-    return row;
   }
 
   private empty(userId: string | null): ServedList {
