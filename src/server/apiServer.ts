@@ -5,7 +5,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { specifiedRules, validate, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -75,6 +75,8 @@ export async function startApiServer(services: Services, port = services.config.
       ApolloServerPluginDrainHttpServer({ httpServer }),
       graphqlTelemetryPlugin(services.telemetry, log),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsServer.dispose()) }) },
+      // Lists are personal and never HTTP-cacheable; the default cache-control plugin would hook every field resolved.
+      ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
