@@ -14,7 +14,6 @@ import { ensureDatabase, applyMigrations } from '../db/migrationRunner';
 import { generateSampleStore, loadSampleStore } from '../sample/sampleStore';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const DURATION_S = 60;
 const USERS = 40;
 
@@ -31,6 +30,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startProcess(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+}
+
+/**
+ * A freshrec process run by node itself with tsx as a loader: the pid is the server's own, so SIGKILL kills
+ * it. (The tsx binary is a wrapper: killing it leaves the real process running as an orphan.)
+ */
+function startRole(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
+  return startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/main/${role}.ts`)], env);
 }
 
 async function waitHttp(url: string, timeoutMs = 120_000): Promise<void> {
@@ -75,8 +82,8 @@ async function main(): Promise<void> {
   await applyMigrations(env.DATABASE_URL);
   await loadSampleStore(env.DATABASE_URL);
 
-  const api = startProcess(TSX, [path.join(ROOT, 'src/main/api.ts')], env);
-  let worker = startProcess(TSX, [path.join(ROOT, 'src/main/worker.ts')], env);
+  const api = startRole('api', env);
+  let worker = startRole('worker', env);
   const url = `http://127.0.0.1:${apiPort}/graphql`;
   await waitHttp(`http://127.0.0.1:${apiPort}/healthz`);
   console.error('chaos: system up; load and faults start');
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   await admin.connect();
   const timeline: [number, string, () => Promise<void>][] = [
     [10, 'worker killed', async () => void worker.kill('SIGKILL')],
-    [15, 'worker restarted', async () => void (worker = startProcess(TSX, [path.join(ROOT, 'src/main/worker.ts')], env))],
+    [15, 'worker restarted', async () => void (worker = startRole('worker', env))],
     [25, 'redis down', async () => void redisProc.kill('SIGKILL')],
     [32, 'redis restarted (empty)', async () => void (redisProc = startRedis())],
     [42, 'postgres connections dropped', async () => {

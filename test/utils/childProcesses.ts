@@ -4,7 +4,6 @@ import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Child {
   proc: ChildProcess;
@@ -24,7 +23,8 @@ export async function freePort(): Promise<number> {
 }
 
 export function startChild(entry: 'api' | 'worker' | 'all', env: Record<string, string>): Child {
-  const proc = spawn(TSX, [path.join(ROOT, `src/main/${entry}.ts`)], {
+  // node with tsx as a loader, not the tsx wrapper: signals (SIGKILL too) reach the server process itself.
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/main/${entry}.ts`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
