@@ -299,16 +299,7 @@ function localHistory(c: Mapped, h: UserHistory): UserHistory {
 
 /** Min-max scales finite scores to 0..1 in place; -Infinity/NaN (no evidence) become 0. */
 export function normaliseInPlace(a: Float32Array): void {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v > -Infinity && v < Infinity) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  const range = max - min;
+  const { min, range } = finiteRange(a);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     a[i] = v > -Infinity && v < Infinity && range > 0 ? (v - min) / range : 0;
