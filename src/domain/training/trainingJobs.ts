@@ -95,6 +95,7 @@ export class TrainingJobs {
       throw new NotFoundError('Training job', id);
     }
     let pending: TrainingJobView | null = fresh(current) ?? null;
+    let sentAt = -Infinity;
     const iterator: AsyncIterableIterator<TrainingJobView> = {
       async next() {
         if (finished) return { value: undefined, done: true };
@@ -103,10 +104,15 @@ export class TrainingJobs {
           value = pending;
           pending = null;
         } else {
-          const r = await live.next();
-          if (r.done) return r;
-          value = r.value;
+          // Changes published while the stored state was read are queued behind it: skip those older than
+          // what was already sent, so progress never steps back.
+          do {
+            const r = await live.next();
+            if (r.done) return r;
+            value = r.value;
+          } while (value.at < sentAt);
         }
+        sentAt = value.at;
         if (TERMINAL.has(value.status)) {
           finished = true;
           await live.return?.();
