@@ -31,6 +31,16 @@ export class OnlineUpdateService {
   ) {}
 
   async apply(userId: string): Promise<OnlineUpdateOutcome> {
+    const outcome = await this.update(userId);
+    // deleteUser erases Postgres first, then Redis. An update that read the user's events before the erasure may
+    // write their state after it: checking Postgres after every write catches that, and erases it again.
+    if (outcome.applied && !(await this.db.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+      await this.state.delete(userId);
+    }
+    return outcome;
+  }
+
+  private async update(userId: string): Promise<OnlineUpdateOutcome> {
     let current = await this.state.get(userId);
     let applied = 0;
     if (!current) {
