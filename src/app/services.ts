@@ -3,7 +3,7 @@
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createPrismaClient, type Db } from '../db/prismaClient';
-import { createRedis, KeySpace, type Redis } from '../redis/redisConnections';
+import { createBlockingRedis, createRedis, KeySpace, type Redis } from '../redis/redisConnections';
 import { RedisPubSub } from '../pubsub/redisPubSub';
 import { ApiKeyAuth } from '../domain/auth/apiKeyAuth';
 import { RateLimiter } from '../domain/auth/rateLimiter';
@@ -203,7 +203,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     suggest,
     bundles,
     blockingConnection(name) {
-      const conn = createRedis(config.redisUrl, name, { maxRetriesPerRequest: null });
+      const conn = createBlockingRedis(config.redisUrl, name);
       extra.push(conn);
       return conn;
     },
