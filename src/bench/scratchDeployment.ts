@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../redis/redisConnections';
 import { loadConfig, type Config } from '../config';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
 
@@ -78,12 +79,7 @@ export async function createScratchDeployment(opts: ScratchOptions): Promise<Scr
       }
       const redis = new Redis(base.redisUrl, { maxRetriesPerRequest: 2 });
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_PREFIX}*`, 'COUNT', 1000);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
+        await deleteKeysWithPrefix(redis, env.REDIS_PREFIX);
       } finally {
         redis.disconnect();
       }

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../redis/redisConnections';
 import autocannon from 'autocannon';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -292,12 +293,7 @@ async function main(): Promise<void> {
     }
     // The Redis keys (queues, user state, pages) belong to this run only; the database may be reused.
     const redis = new Redis(env.REDIS_URL);
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
     if (values.keep || reuse) console.error(`kept ${databaseUrl}`);
     else {

@@ -15,6 +15,7 @@ import { availableKinds } from '../domain/training/trainingService';
 import { PeakRssSampler } from '../ml/evaluation/evaluateModel';
 import { createRng, randInt, type Rng } from '../ml/random';
 import type { TrainingJobChanged } from '../pubsub/topics';
+import { deleteKeysWithPrefix } from '../redis/redisConnections';
 
 const TYPES: [string, number][] = [
   ['VIEW', 0.7],
@@ -184,11 +185,7 @@ function table(rows: Measured[]): string {
 async function dropScratch(services: Services | null, base: URL, name: string, keepDb: boolean): Promise<void> {
   if (services) {
     const { redis, config } = services;
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redisPrefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      if ((cursor = next) === '0') break;
-    }
+    await deleteKeysWithPrefix(redis, config.redisPrefix);
     await services.close();
   }
   if (!keepDb) {

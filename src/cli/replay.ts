@@ -15,6 +15,7 @@ import { startApiRole, startWorkerRole } from '../app/processRoles';
 import { eventRowBatches, itemRowBatches, isRowError, type EventRow } from '../domain/import/eventCsvRows';
 import { importEvents, importItems } from '../domain/import/bulkImporter';
 import { openCsvFile } from '../io/csvRows';
+import { deleteKeysWithPrefix } from '../redis/redisConnections';
 import { createRng, randInt } from '../ml/random';
 
 interface Args {
@@ -170,6 +171,7 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
   } finally {
     await api.stop();
     await worker.stop();
+    await deleteKeysWithPrefix(services.redis, config.redisPrefix);
     await services.close();
     const admin = new Pool({ connectionString: base.databaseUrl.replace(/\/[^/]*$/, '/postgres'), max: 1 });
     await admin.query(`DROP DATABASE IF EXISTS "freshrec_replay_${suffix}" WITH (FORCE)`).catch(() => undefined);

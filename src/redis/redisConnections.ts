@@ -25,6 +25,16 @@ export function createBlockingRedis(url: string, name: string): Redis {
   return createRedis(url, name, { maxRetriesPerRequest: null });
 }
 
+/** Deletes every key of a namespace (a finished test run, benchmark or replay); SCAN, so Redis never blocks. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
 /** Every per-user key; deleteUser erases exactly these, so a new kind of user state must be listed here. */
 export const USER_KEY_PARTS = ['state', 'hist', 'intent'] as const;
 export type UserKeyPart = (typeof USER_KEY_PARTS)[number];

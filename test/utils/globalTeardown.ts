@@ -1,6 +1,7 @@
 // Drops every database of the run (template and per-file clones) and every Redis key under its prefix.
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../../src/redis/redisConnections';
 
 export default async function globalTeardown(): Promise<void> {
   const runId = process.env.FRESHREC_TEST_RUN;
@@ -13,11 +14,6 @@ export default async function globalTeardown(): Promise<void> {
   for (const { datname } of dbs.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   await admin.end();
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `freshrec_test_${runId}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, `freshrec_test_${runId}`);
   redis.disconnect();
 }
