@@ -49,19 +49,18 @@ export class FraudDetector {
   /** One verdict per row, in order. Fails open (nothing flagged) when Redis is unreachable. */
   async assess(rows: { userId: string; itemId: string | null }[], ip?: string | null, now = Date.now()): Promise<Assessment> {
     const minute = Math.floor(now / 60000);
-    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
     try {
       const p = this.redis.pipeline();
       for (const r of rows) {
-        p.incr(k('u', r.userId, String(minute)));
-        p.expire(k('u', r.userId, String(minute)), 120);
+        p.incr(this.key('u', r.userId, String(minute)));
+        p.expire(this.key('u', r.userId, String(minute)), 120);
         // First time this detector sees the user: remember when, to tell new users from regulars.
-        p.set(k('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
-        p.get(k('seen', r.userId));
+        p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
+        p.get(this.key('seen', r.userId));
       }
       if (ip) {
-        p.incrby(k('ip', ip, String(minute)), rows.length);
-        p.expire(k('ip', ip, String(minute)), 120);
+        p.incrby(this.key('ip', ip, String(minute)), rows.length);
+        p.expire(this.key('ip', ip, String(minute)), 120);
       }
       const res = (await p.exec()) ?? [];
       const ipCount = ip ? Number(res[rows.length * 4]?.[1] ?? 0) : 0;
@@ -82,14 +81,14 @@ export class FraudDetector {
         const q = this.redis.pipeline();
         const items = [...fresh.keys()];
         for (const item of items) {
-          q.sadd(k('item', item, String(minute)), ...(fresh.get(item) as string[]));
-          q.expire(k('item', item, String(minute)), 120);
-          q.scard(k('item', item, String(minute)));
+          q.sadd(this.key('item', item, String(minute)), ...(fresh.get(item) as string[]));
+          q.expire(this.key('item', item, String(minute)), 120);
+          q.scard(this.key('item', item, String(minute)));
         }
         const counts = (await q.exec()) ?? [];
         const hammered = new Set(items.filter((_, j) => Number(counts[j * 3 + 2]?.[1] ?? 0) > this.limits.freshUsersPerItemMinute));
         for (const itemId of hammered) {
-          hammeredItems.push({ itemId, userIds: await this.redis.smembers(k('item', itemId, String(minute))) });
+          hammeredItems.push({ itemId, userIds: await this.redis.smembers(this.key('item', itemId, String(minute))) });
         }
         rows.forEach((r, i) => {
           if (!verdicts[i].flagged && r.itemId && hammered.has(r.itemId) && (fresh.get(r.itemId) ?? []).includes(r.userId)) {
@@ -103,8 +102,8 @@ export class FraudDetector {
       if (flaggedUsers.size) {
         const f = this.redis.pipeline();
         for (const [user, reason] of flaggedUsers) {
-          f.zadd(k('flagged'), now, user);
-          f.hset(k('flagged-reason'), user, reason);
+          f.zadd(this.key('flagged'), now, user);
+          f.hset(this.key('flagged-reason'), user, reason);
         }
         await f.exec();
       }
@@ -114,18 +113,20 @@ export class FraudDetector {
     }
   }
 
+  private key(...parts: string[]): string {
+    return this.keys.key('fraud', ...parts);
+  }
+
   /** Erasure: what the detector remembers of a user (per-minute counters expire on their own within 2 min). */
   async forget(userId: string): Promise<void> {
-    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
-    await this.redis.multi().del(k('seen', userId)).zrem(k('flagged'), userId).hdel(k('flagged-reason'), userId).exec();
+    await this.redis.multi().del(this.key('seen', userId)).zrem(this.key('flagged'), userId).hdel(this.key('flagged-reason'), userId).exec();
   }
 
   /** Most recently flagged users, newest first, for the admin view. */
   async flaggedUsers(limit: number): Promise<{ userId: string; flaggedAt: Date; reason: string }[]> {
-    const k = (...parts: string[]) => this.keys.key('fraud', ...parts);
-    const entries = await this.redis.zrevrange(k('flagged'), 0, limit - 1, 'WITHSCORES');
+    const entries = await this.redis.zrevrange(this.key('flagged'), 0, limit - 1, 'WITHSCORES');
     const users = entries.filter((_, i) => i % 2 === 0);
-    const reasons = users.length ? await this.redis.hmget(k('flagged-reason'), ...users) : [];
+    const reasons = users.length ? await this.redis.hmget(this.key('flagged-reason'), ...users) : [];
     return users.map((userId, i) => ({ userId, flaggedAt: new Date(Number(entries[i * 2 + 1])), reason: reasons[i] ?? 'suspicious' }));
   }
 }

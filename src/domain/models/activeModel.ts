@@ -54,7 +54,7 @@ export class ActiveModel {
     await this.refresh();
   }
 
-  /** Loads the active version from Postgres when it is newer than the one held. Serialised. */
+  /** Loads the active version from Postgres when it is not the one held (newer, or a rollback). Serialised. */
   refresh(hint?: number): Promise<void> {
     this.loading = this.loading.then(async () => {
       // Any other id than the one held may be a promotion or a rollback; Postgres says which is active.

@@ -97,7 +97,8 @@ export class ComponentScores {
 /**
  * The local indices of the `n` best eligible scores of row.local (unordered; -Infinity and NaN never), and the
  * row's min and range, in one pass over the scores. The heap rejects most items on their score alone, so
- * `eligible` runs for a few items only.
+ * `eligible` runs for a few items only. This is src/ml/topK's heap with the min/max folded in: topK plus a
+ * separate finiteRange pass costs ~0.2 ms more per component per list at 100k items, on the event path.
  */
 function headWithRange(row: ComponentRow, n: number, eligible: (j: number) => boolean): Int32Array {
   const a = row.local;

@@ -29,7 +29,7 @@ export class OnlineCatchUp {
    * bulk-imported (state is rebuilt from Postgres on first use) or handled by an earlier deployment.
    * Done at start rather than in the first sweep, which may only succeed after an outage's events.
    */
-  async ensureCursor(): Promise<void> {
+  private async ensureCursor(): Promise<void> {
     await this.db.$executeRawUnsafe(
       `INSERT INTO stream_cursors (name, last_event_id) SELECT $1, COALESCE(MAX(id), 0) FROM events ON CONFLICT (name) DO NOTHING`,
       CURSOR,

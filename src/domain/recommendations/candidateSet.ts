@@ -5,6 +5,7 @@
 import type { ServingModel } from '../models/servingModel';
 import type { ComponentScores } from '../models/componentScores';
 import type { CatalogIndex } from './catalogIndex';
+import { RULE_SCORE_FLOOR } from '../rules/ruleSet';
 
 export interface CandidateLimits {
   /** Items taken from each model's head (raised to 4x the requested depth for deep pages). */
@@ -42,9 +43,6 @@ export interface Candidates {
   positionOf(u: number): number;
 }
 
-// The share of the best score every ranked item counts as having before a rule's factor applies (see
-// RULE_SCORE_FLOOR in recommendationService).
-const BOOST_FLOOR = 0.05;
 // Distinct recent history items whose categories contribute a head.
 const RECENT_CATEGORIES = 3;
 
@@ -145,7 +143,7 @@ export class CandidateGenerator {
       return;
     }
     // The ranking's floor is a share of the best fused score; the largest possible one stands in for it.
-    const floor = BOOST_FLOOR * components.rows.reduce((s, r) => s + Math.max(0, r.weight), 0);
+    const floor = RULE_SCORE_FLOOR * components.rows.reduce((s, r) => s + Math.max(0, r.weight), 0);
     const scored = eligible.map((u) => ({ u, s: multipliers[u] * (components.fusedAt(u) + floor) }));
     scored.sort((a, b) => b.s - a.s || a.u - b.u);
     for (let k = 0; k < this.limits.maxBoosted; k++) add(scored[k].u);

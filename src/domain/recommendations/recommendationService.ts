@@ -9,7 +9,7 @@ import type { Logger } from '../../logger';
 import type { ModelRouter } from '../models/modelRouter';
 import { addSignal, type FusedScores, type ServingModel } from '../models/servingModel';
 import { weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
-import type { RuleSet } from '../rules/ruleSet';
+import { RULE_SCORE_FLOOR, type RuleSet } from '../rules/ruleSet';
 import type { RuleSurface } from '../rules/rule';
 import type { CatalogIndex, ItemFilter } from './catalogIndex';
 import type { ImpressionRecorder } from './impressionRecorder';
@@ -77,9 +77,6 @@ export interface RecommendationOptions {
 }
 
 const NO_MODEL = 'none';
-// Before a rule's factor applies, every ranked item counts as having at least this share of the best score, so a
-// strong boost can surface items the models know little about (a product a shopper has never come near).
-const RULE_SCORE_FLOOR = 0.05;
 
 /**
  * score' = (score + floor) * multiplier for every ranked (finite) score; -Infinity stays out of the list.
@@ -94,6 +91,14 @@ function applyMultipliers(fused: Float32Array, multipliers: Float32Array, items?
     if (i < multipliers.length && fused[k] > -Infinity) fused[k] = (fused[k] + floor) * multipliers[i];
   }
 }
+/** What the models score for one shopper: their history in the model's vocabulary, and the request's context. */
+function scoringInput(model: ServingModel, activity: RecentActivity, context: Record<string, unknown> | null | undefined) {
+  const history = model.toHistory(weigh(activity.entries));
+  // An online embedding is only meaningful for the model version whose item embeddings it was trained against.
+  const userEmbedding = activity.embedding?.versionId === model.versionId ? activity.embedding.vector : undefined;
+  return { history, scoring: { now: Date.now() / 1000, context: context ?? undefined, userEmbedding } };
+}
+
 // How long a list waits for Redis to remember its served items.
 const REMEMBER_WAIT_MS = 200;
 // A shopper with no history is answered mainly from what sells in their context.
@@ -173,9 +178,8 @@ export class RecommendationService {
     if (!this.candidates) return null;
     const offset = extras.offset ?? 0;
     const intent = extras.intent ?? null;
-    const history = model.toHistory(weigh(activity.entries));
-    const userEmbedding = activity.embedding?.versionId === model.versionId ? activity.embedding.vector : undefined;
-    const components = model.scoreComponents(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
+    const { history, scoring } = scoringInput(model, activity, context);
+    const components = model.scoreComponents(history, scoring);
     try {
       const exclude = extras.exclude?.size ? new Set([...extras.exclude].flatMap((id) => model.index.get(id) ?? [])) : undefined;
       const skip = this.catalog.skipper(model, filter, new Set(history.items), exclude);
@@ -238,13 +242,16 @@ export class RecommendationService {
     return contextRows.length > 0;
   }
 
-  /** The intent's weight of each item's category (0 for other categories), for the given vocabulary indices. */
-  private intentAt(model: ServingModel, intent: Intent, items: Int32Array): Float32Array {
+  /**
+   * The intent's weight of each item's category (0 for other categories): at the given vocabulary indices, or
+   * over the whole vocabulary when `items` is null.
+   */
+  private intentAt(model: ServingModel, intent: Intent, items: Int32Array | null): Float32Array {
     const { codes, size, names } = this.catalog.categoryCodes(model);
     const byCode = Float32Array.from(names, (name) => intent.categories.get(name) ?? 0);
-    const part = new Float32Array(items.length);
-    for (let k = 0; k < items.length; k++) {
-      const i = items[k];
+    const part = new Float32Array(items ? items.length : model.numItems);
+    for (let k = 0; k < part.length; k++) {
+      const i = items ? items[k] : k;
       if (i < size && codes[i] >= 0) part[k] = byCode[codes[i]];
     }
     return part;
@@ -323,9 +330,8 @@ export class RecommendationService {
     const model = this.models.forUser(userId)?.model;
     if (!model) return null;
     // Only the items asked about are fused (with each model's whole-catalogue normalisation), not the catalogue.
-    const history = model.toHistory(weigh(activity.entries));
-    const userEmbedding = activity.embedding?.versionId === model.versionId ? activity.embedding.vector : undefined;
-    const components = model.scoreComponents(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
+    const { history, scoring } = scoringInput(model, activity, context);
+    const components = model.scoreComponents(history, scoring);
     const indices = itemIds.map((id) => model.index.get(id) ?? -1);
     const known = [...new Set(indices.filter((i) => i >= 0))].sort((a, b) => a - b);
     const slot = new Map(known.map((i, k) => [i, k]));
@@ -351,11 +357,8 @@ export class RecommendationService {
 
   /** Model scores plus the serving-time signals for one shopper's activity and request context. */
   private personalScores(model: ServingModel, activity: RecentActivity, context: Record<string, unknown> | null | undefined, intent: Intent | null) {
-    const { entries, embedding } = activity;
-    const history = model.toHistory(weigh(entries));
-    // An online embedding is only meaningful for the model version whose item embeddings it was trained against.
-    const userEmbedding = embedding?.versionId === model.versionId ? embedding.vector : undefined;
-    const scores = model.score(history, { now: Date.now() / 1000, context: context ?? undefined, userEmbedding });
+    const { history, scoring } = scoringInput(model, activity, context);
+    const scores = model.score(history, scoring);
     // Signals weigh relative to all models together, so they mean the same whatever the fusion weights are.
     const modelsWeight = model.components.reduce((s, c) => s + Math.max(0, c.weight), 0) || 1;
     let contextPhrase: string | undefined;
@@ -365,14 +368,7 @@ export class RecommendationService {
       addSignal(scores, 'context', modelsWeight * (history.items.length ? this.contextWeight : COLD_CONTEXT_WEIGHT), prior);
       contextPhrase = describeContext(features);
     }
-    if (intent) {
-      const part = new Float32Array(model.numItems);
-      const { codes, size, names } = this.catalog.categoryCodes(model);
-      const byCode = Float32Array.from(names, (name) => intent.categories.get(name) ?? 0);
-      const n = Math.min(part.length, size);
-      for (let i = 0; i < n; i++) if (codes[i] >= 0) part[i] = byCode[codes[i]];
-      addSignal(scores, 'intent', modelsWeight * this.intentWeight, part);
-    }
+    if (intent) addSignal(scores, 'intent', modelsWeight * this.intentWeight, this.intentAt(model, intent, null));
     return { scores, interacted: new Set(history.items), contextPhrase };
   }
 

@@ -5,6 +5,12 @@ import type { ServingModel } from '../models/servingModel';
 import type { CatalogIndex, ItemAttributes } from '../recommendations/catalogIndex';
 import type { Rule, RuleSurface } from './rule';
 
+/**
+ * Before a rule's factor applies, every ranked item counts as having at least this share of the best score, so a
+ * strong boost can surface items the models know little about (a product a shopper has never come near).
+ */
+export const RULE_SCORE_FLOOR = 0.05;
+
 type Matchable = Pick<ItemAttributes, 'id' | 'category' | 'brand' | 'tags' | 'price'>;
 
 /** All of a rule's conditions hold (a list matches when the item has any of its entries). */

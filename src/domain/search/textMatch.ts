@@ -35,7 +35,6 @@ export interface TextMatches {
   correctedQuery: string | null;
 }
 
-export { queryWords, tsQueryText } from './queryText';
 
 interface ResultRow {
   stage: MatchStage;
