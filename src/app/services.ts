@@ -136,8 +136,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' })), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
-  const searchPool = createSearchPool(config.databaseUrl, 8);
-  searchPool.on('error', (err) => log.warn({ err: err.message }, 'search pool connection lost'));
+  const searchPool = createSearchPool(config.databaseUrl, 8, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
   const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
   const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {
     personalWeight: config.searchPersonalWeight,

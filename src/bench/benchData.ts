@@ -1,6 +1,7 @@
 // Loads a benchmark's data set into the scratch database (a generated shop, or events/items CSV files) and
 // gives the load generators what they need to send believable traffic: shoppers, items and a next-event rule.
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import Redis from 'ioredis';
 import { importEvents, importItems } from '../domain/import/bulkImporter';
 import { eventRowBatches, itemRowBatches } from '../domain/import/eventCsvRows';
@@ -78,7 +79,7 @@ async function csvTraffic(pool: Pool, trafficUsers: number): Promise<TrafficMode
 }
 
 export async function loadGeneratedShop(databaseUrl: string, shape: ShopShape, trafficUsers: number): Promise<LoadedData> {
-  const pool = new Pool({ connectionString: databaseUrl, max: 3 });
+  const pool = createPgPool(databaseUrl, 3);
   pool.on('error', () => undefined);
   const started = performance.now();
   try {
@@ -101,7 +102,7 @@ export async function loadGeneratedShop(databaseUrl: string, shape: ShopShape, t
 }
 
 export async function loadCsvDataSet(databaseUrl: string, events: string, items: string | undefined, trafficUsers: number): Promise<LoadedData> {
-  const pool = new Pool({ connectionString: databaseUrl, max: 3 });
+  const pool = createPgPool(databaseUrl, 3);
   pool.on('error', () => undefined);
   const started = performance.now();
   try {

@@ -3,7 +3,8 @@
 // training paths, writes docs/benchmarks.md's bench section (and JSON), and removes everything it created.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import Redis from 'ioredis';
 import { loadConfig } from '../config';
 import { parseBenchArgs, UsageError, USAGE } from './benchArgs';
@@ -27,7 +28,7 @@ const INITIAL_TRAINING_JOB = 'bootstrap-initial-model';
 
 async function serviceVersions(databaseUrl: string, redisUrl: string): Promise<{ postgres: string | null; redis: string | null }> {
   // The maintenance database always exists; the configured one may not yet.
-  const pool = new Pool({ connectionString: new URL('/postgres', databaseUrl).toString(), max: 1 });
+  const pool = createPgPool(new URL('/postgres', databaseUrl).toString(), 1);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     const pg = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => interrupted('SIGINT'));
   process.once('SIGTERM', () => interrupted('SIGTERM'));
 
-  const pool = new Pool({ connectionString: scratch.databaseUrl, max: 4 });
+  const pool = createPgPool(scratch.databaseUrl, 4);
   // An idle client's connection dropped (the scratch database removed on interrupt) must not crash the run.
   pool.on('error', () => undefined);
   const results: BenchResults = {

@@ -4,7 +4,8 @@
 // the fused full retrain of DEFAULT_MODELS and for the incremental retrain of INCREMENTAL_MODELS.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
@@ -77,7 +78,7 @@ function* syntheticEvents(shop: Shop, events: number, seed: number) {
 }
 
 async function seedDatabase(url: string, shop: Shop, events: number): Promise<number> {
-  const pool = new Pool({ connectionString: url, max: 2 });
+  const pool = createPgPool(url, 2);
   try {
     const perCategory = Math.floor(shop.items / shop.categories);
     for (let from = 0; from < shop.items; from += 10000) {

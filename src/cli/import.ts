@@ -3,7 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import { loadConfig } from '../config';
 import { createProgressBar, printTable, type ProgressBar, type TableColumn } from './cliProgress';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
@@ -154,9 +155,7 @@ async function run(argv: string[]): Promise<number> {
   const migrated = await applyMigrations(databaseUrl);
   if (migrated.applied.length) process.stderr.write(`applied migrations: ${migrated.applied.join(', ')}\n`);
 
-  const pool = new Pool({ connectionString: databaseUrl, max: args.concurrency });
-  // An idle connection dropped by the server must surface as an error of the import, not crash it.
-  pool.on('error', () => undefined);
+  const pool = createPgPool(databaseUrl, args.concurrency);
   const summary: SummaryLine[] = [];
   let badRows = 0;
   let usersCreated: number | null = null;

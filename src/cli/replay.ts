@@ -3,7 +3,8 @@
 // (prequential HR@10 / NDCG@10), with online updates on and off, and measures event→push latency.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { SingleBar, Presets } from 'cli-progress';
@@ -91,7 +92,7 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
   });
   await ensureDatabase(config.databaseUrl);
   await applyMigrations(config.databaseUrl);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const pool = createPgPool(config.databaseUrl, 4);
   // Lists only hold catalogue items: without an items file, every item id of the data set is one (titled by its id).
   const catalogue = args.items ? itemRowBatches(openCsvFile(args.items)) : [...new Set([...train, ...test].flatMap((e) => e.itemId ?? []))].map((id) => ({ id, title: id }));
   await importItems(pool, catalogue);
@@ -173,7 +174,7 @@ async function runOnce(args: Args, mode: 'on' | 'off', train: EventRow[], test: 
     await worker.stop();
     await deleteKeysWithPrefix(services.redis, config.redisPrefix);
     await services.close();
-    const admin = new Pool({ connectionString: base.databaseUrl.replace(/\/[^/]*$/, '/postgres'), max: 1 });
+    const admin = createPgPool(base.databaseUrl.replace(/\/[^/]*$/, '/postgres'), 1);
     await admin.query(`DROP DATABASE IF EXISTS "freshrec_replay_${suffix}" WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }

@@ -1,6 +1,7 @@
 // A small, believable demo shop: catalogue plus two months of shopper behaviour with structure a recommender
 // can find (category loyalty, bought-together complements, view → cart → purchase funnels). Seeded, so reproducible.
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../db/pgPool';
 import { createRng, randInt, type Rng } from '../ml/random';
 import type { EventTypeName } from '../ml/interactions';
 import type { EventRow, ItemRow } from '../domain/import/eventCsvRows';
@@ -368,8 +369,7 @@ export async function loadSampleStore(
 ): Promise<SampleStoreSummary> {
   const started = performance.now();
   const { items, events } = generateSampleStore(opts.seed ?? DEFAULT_SEED, opts.now);
-  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  pool.on('error', () => undefined);
+  const pool = createPgPool(databaseUrl, 2);
   try {
     const i = await importItems(pool, items);
     const e = await importEvents(pool, events);

@@ -1,7 +1,8 @@
 // Bulk import against the run's migrated database: idempotent re-runs, users first, bad rows counted and skipped,
 // items upserted without clobbering, and the sample shop loading once however often it is loaded.
 import { Readable } from 'node:stream';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../../src/db/pgPool';
 import { eventRowBatches, itemRowBatches, type EventRow } from '../../src/domain/import/eventCsvRows';
 import { importEvents, importItems } from '../../src/domain/import/bulkImporter';
 import { generateSampleStore, loadSampleStore } from '../../src/sample/sampleStore';
@@ -16,7 +17,7 @@ const run = `bulk${Date.now().toString(36)}`;
 beforeAll(async () => {
   env = await createTestEnv();
   databaseUrl = env.databaseUrl;
-  pool = new Pool({ connectionString: databaseUrl, max: 3 });
+  pool = createPgPool(databaseUrl, 3);
 });
 
 afterAll(async () => {
@@ -113,6 +114,22 @@ describe('importEvents', () => {
     expect(res.rows[1].occurred_at.toISOString()).toBe('2024-05-01T12:00:00.000Z');
     const items = await pool.query('SELECT 1 FROM items WHERE id = $1', [res.rows[0].item_id]);
     expect(items.rowCount).toBe(0);
+  });
+  it('carries on when the server drops its idle connections (restart, pg_terminate_backend)', async () => {
+    const u = `${run}-dropped`;
+    const text = (n: number) => `user_id,item_id,timestamp\n${u},i${n},170000000${n}\n`;
+    expect(await importEvents(pool, eventRowBatches(csv(text(1))))).toMatchObject({ stored: 1 });
+    const admin = createPgPool(databaseUrl, 1);
+    try {
+      const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      expect(killed.rowCount).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    // The dropped clients report on the pool first; an unhandled 'error' there would fail this test.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await importEvents(pool, eventRowBatches(csv(text(2))))).toMatchObject({ stored: 1 });
+    expect(await countEvents(u)).toBe(2);
   });
 });
 
