@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { createPgPool } from '../db/pgPool';
 import { loadConfig } from '../config';
+import { UserIdPseudonymizer } from '../domain/users/userIdPseudonymizer';
 import { createProgressBar, printTable, type ProgressBar, type TableColumn } from './cliProgress';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
 import { countLines, csvRows, CsvSyntaxError, openCsvFile } from '../io/csvRows';
@@ -148,7 +149,8 @@ async function run(argv: string[]): Promise<number> {
   if (args.items) await checkHeader(args.items, itemColumns);
   if (args.events) await checkHeader(args.events, eventColumns);
 
-  const { databaseUrl } = loadConfig();
+  const { databaseUrl, userIdPseudonymKey } = loadConfig();
+  const userIds = new UserIdPseudonymizer(userIdPseudonymKey);
   const shownUrl = new URL(databaseUrl);
   shownUrl.password = shownUrl.password ? '***' : '';
   if (await ensureDatabase(databaseUrl)) process.stderr.write(`created database ${shownUrl.pathname.slice(1)}\n`);
@@ -185,7 +187,7 @@ async function run(argv: string[]): Promise<number> {
     if (args.events) {
       const file = args.events;
       await load('events', file, async (opts) => {
-        const s = await importEvents(pool, eventRowBatches(openCsvFile(file)), opts);
+        const s = await importEvents(pool, eventRowBatches(openCsvFile(file)), { ...opts, mapUserId: userIds.mapper });
         usersCreated = s.usersCreated;
         return { ...s, skipped: s.duplicates };
       });

@@ -11,6 +11,6 @@ export const bundleQueryResolvers = {
 
   completeTheCart: (_: unknown, args: { userId: string; limit?: number }, ctx: GraphQLContext) => {
     requireRole(ctx.principal, 'client');
-    return ctx.services.bundles.completeTheCart(checkId(args.userId, 'userId'), checkLimit(args.limit, 'limit', 5));
+    return ctx.services.bundles.completeTheCart(ctx.services.userIds.check(args.userId, 'userId'), checkLimit(args.limit, 'limit', 5));
   },
 };

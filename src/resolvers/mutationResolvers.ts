@@ -1,6 +1,5 @@
 // Mutation resolvers: authorise, then hand the input to a service (which validates it fully).
 import { requireRole } from '../domain/auth/apiKeyAuth';
-import { checkId } from '../domain/inputLimits';
 import type { ItemInput } from '../domain/items/itemService';
 import type { EventInput } from '../domain/events/eventValidation';
 import type { GraphQLContext } from './context';
@@ -23,6 +22,6 @@ export const mutationResolvers = {
 
   deleteUser: (_: unknown, args: { id: string }, ctx: GraphQLContext) => {
     requireRole(ctx.principal, 'admin');
-    return ctx.services.users.delete(checkId(args.id, 'id'));
+    return ctx.services.users.delete(ctx.services.userIds.check(args.id, 'id'));
   },
 };

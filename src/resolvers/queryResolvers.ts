@@ -6,7 +6,7 @@ import type { GraphQLContext } from './context';
 export const queryResolvers = {
   similarItems: (_: unknown, args: { itemId: string; limit?: number; userId?: string | null }, ctx: GraphQLContext) => {
     requireRole(ctx.principal, 'client');
-    const userId = args.userId ? checkId(args.userId, 'userId') : null;
+    const userId = args.userId ? ctx.services.userIds.check(args.userId, 'userId') : null;
     return ctx.services.recommendations.similar(checkId(args.itemId, 'itemId'), checkLimit(args.limit), userId);
   },
 
@@ -27,6 +27,6 @@ export const queryResolvers = {
 
   user: (_: unknown, args: { id: string }, ctx: GraphQLContext) => {
     requireRole(ctx.principal, 'client');
-    return ctx.services.users.get(checkId(args.id, 'id'));
+    return ctx.services.users.get(ctx.services.userIds.check(args.id, 'id'));
   },
 };

@@ -16,7 +16,7 @@ export const recommendationQueryResolvers = {
     requireRole(ctx.principal, 'client');
     const limit = checkLimit(args.limit);
     return ctx.services.recommendations.recommend(
-      checkId(args.userId, 'userId'),
+      ctx.services.userIds.check(args.userId, 'userId'),
       limit,
       validateFilter(args.filter),
       checkJsonObject(args.context, 'context', LIMITS.contextBytes),

@@ -1,7 +1,7 @@
 // Search and query suggestions: authorise, validate, call SearchService / SuggestService. SearchResult needs no
 // field resolvers: its items carry the items the search read, which ScoredItem.item returns as they are.
 import { requireRole } from '../domain/auth/apiKeyAuth';
-import { checkId, checkJsonObject, checkLimit, checkText, LIMITS } from '../domain/inputLimits';
+import { checkJsonObject, checkLimit, checkText, LIMITS } from '../domain/inputLimits';
 import type { ItemFilter } from '../domain/recommendations/catalogIndex';
 import { InvalidInputError } from '../errors';
 import { validateFilter } from './filterInput';
@@ -26,7 +26,7 @@ export const searchQueryResolvers = {
     const limit = checkLimit(args.limit, 'limit', 20);
     return ctx.services.search.search({
       query: checkQuery(args.query, 'query'),
-      userId: args.userId ? checkId(args.userId, 'userId') : null,
+      userId: args.userId ? ctx.services.userIds.check(args.userId, 'userId') : null,
       limit,
       offset: checkOffset(args.offset, limit),
       filter: validateFilter(args.filter),
@@ -41,6 +41,6 @@ export const searchQueryResolvers = {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SUGGESTIONS) {
       throw new InvalidInputError(`limit must be an integer between 1 and ${MAX_SUGGESTIONS}`, { field: 'limit' });
     }
-    return ctx.services.suggest.suggest(checkQuery(args.prefix, 'prefix'), args.userId ? checkId(args.userId, 'userId') : null, limit);
+    return ctx.services.suggest.suggest(checkQuery(args.prefix, 'prefix'), args.userId ? ctx.services.userIds.check(args.userId, 'userId') : null, limit);
   },
 };

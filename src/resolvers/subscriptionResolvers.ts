@@ -1,7 +1,7 @@
 // Subscription resolvers. recommendationsUpdated listens on the user's Redis topic, so a push caused on any
 // server or worker reaches subscribers on every server; it ends when the user is deleted.
 import { requireRole } from '../domain/auth/apiKeyAuth';
-import { checkId, checkLimit } from '../domain/inputLimits';
+import { checkLimit } from '../domain/inputLimits';
 import type { RecommendationsChanged } from '../pubsub/topics';
 import type { ServedList } from '../domain/recommendations/recommendationService';
 import type { GraphQLContext } from './context';
@@ -20,7 +20,7 @@ export const subscriptionResolvers = {
   recommendationsUpdated: {
     subscribe: async (_: unknown, args: { userId: string; limit?: number }, ctx: GraphQLContext) => {
       requireRole(ctx.principal, 'client');
-      const userId = checkId(args.userId, 'userId');
+      const userId = ctx.services.userIds.check(args.userId, 'userId');
       const limit = checkLimit(args.limit);
       // Lists reflect events up to eventSeq; one older than the last delivered is stale, so it is dropped.
       let lastSeq = -1n;

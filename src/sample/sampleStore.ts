@@ -365,14 +365,14 @@ export interface SampleStoreSummary {
 /** Loads the sample shop into a migrated database; safe to repeat (nothing is stored twice). */
 export async function loadSampleStore(
   databaseUrl: string,
-  opts: { seed?: number; now?: Date } = {},
+  opts: { seed?: number; now?: Date; mapUserId?: (userId: string) => string } = {},
 ): Promise<SampleStoreSummary> {
   const started = performance.now();
   const { items, events } = generateSampleStore(opts.seed ?? DEFAULT_SEED, opts.now);
   const pool = createPgPool(databaseUrl, 2);
   try {
     const i = await importItems(pool, items);
-    const e = await importEvents(pool, events);
+    const e = await importEvents(pool, events, { mapUserId: opts.mapUserId });
     return {
       items: items.length,
       itemsInserted: i.inserted,

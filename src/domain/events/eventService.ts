@@ -7,6 +7,7 @@ import { withTimeout } from '../../async/withTimeout';
 import { checkBatch } from '../inputLimits';
 import type { ItemService } from '../items/itemService';
 import type { FraudDetector } from './fraudDetector';
+import type { UserIdPseudonymizer } from '../users/userIdPseudonymizer';
 import { validateEvent, type EventInput, type EventRow } from './eventValidation';
 
 export interface TrackResult {
@@ -38,11 +39,12 @@ export class EventService {
     /** Marks users whose applied events changed after the fact, so their online state is rebuilt. */
     private readonly invalidate: (userIds: string[]) => Promise<void>,
     private readonly log: Logger,
+    private readonly userIds: UserIdPseudonymizer,
   ) {}
 
   /** `clientIp` feeds the bot checks; it is not stored. */
   async track(input: EventInput, clientIp?: string | null): Promise<TrackResult> {
-    const row = validateEvent(input);
+    const row = this.validate(input);
     const [result] = await this.store([row], clientIp);
     return result;
   }
@@ -54,7 +56,7 @@ export class EventService {
     const errors: TrackBatchResult['errors'] = [];
     inputs.forEach((input, index) => {
       try {
-        valid.push({ index, row: validateEvent(input) });
+        valid.push({ index, row: this.validate(input) });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         errors.push({ index, code: err.code, message: err.message });
@@ -69,6 +71,12 @@ export class EventService {
       results,
       errors,
     };
+  }
+
+  private validate(input: EventInput): EventRow {
+    const row = validateEvent(input);
+    row.userId = this.userIds.map(row.userId);
+    return row;
   }
 
   private async store(rows: EventRow[], clientIp?: string | null): Promise<TrackResult[]> {

@@ -117,9 +117,19 @@ export class FraudDetector {
     return this.keys.key('fraud', ...parts);
   }
 
-  /** Erasure: what the detector remembers of a user (per-minute counters expire on their own within 2 min). */
-  async forget(userId: string): Promise<void> {
-    await this.redis.multi().del(this.key('seen', userId)).zrem(this.key('flagged'), userId).hdel(this.key('flagged-reason'), userId).exec();
+  /**
+   * Erasure: what the detector remembers of a user. Minute counters live 120 s, so at most this minute's and the two
+   * before exist; the user's id as a member of an item's fresh-user set (also 120 s) is left to expire.
+   */
+  async forget(userId: string, now = Date.now()): Promise<void> {
+    const minute = Math.floor(now / 60000);
+    const counters = [minute, minute - 1, minute - 2].map((m) => this.key('u', userId, String(m)));
+    await this.redis
+      .multi()
+      .del(this.key('seen', userId), ...counters)
+      .zrem(this.key('flagged'), userId)
+      .hdel(this.key('flagged-reason'), userId)
+      .exec();
   }
 
   /** Most recently flagged users, newest first, for the admin view. */

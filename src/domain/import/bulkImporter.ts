@@ -26,6 +26,8 @@ export interface ImportOptions {
   /** Called for every rejected row (the stats keep only the first `maxErrorsKept`). */
   onRowError?: (error: RowError) => void;
   maxErrorsKept?: number;
+  /** Replaces each event's user id before it is stored (UserIdPseudonymizer.map when ids are pseudonymised). */
+  mapUserId?: (userId: string) => string;
 }
 
 export interface EventImportStats {
@@ -391,7 +393,8 @@ export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: 
   await drain(input, writer, errors, {
     onRead: () => stats.read++,
     onBad: () => done++,
-    toWrite: (row) => {
+    toWrite: (raw) => {
+      const row = opts.mapUserId ? { ...raw, userId: opts.mapUserId(raw.userId) } : raw;
       if (row.eventId === undefined) return { row, eventId: ids.idFor(row) };
       if (explicitIds.has(row.eventId)) {
         stats.duplicates++;
