@@ -69,6 +69,12 @@ export interface Config extends SearchConfig {
   candidates: { perModel: number; perCategory: number; maxBoosted: number } | null;
 }
 
+  /** Largest Prisma (pg) pool and search pool of this configuration's database. */
+  dbPoolSize: number;
+  searchPoolSize: number;
+  /** The same for each further tenant's database: every process opens one pair per tenant it serves. */
+  tenantDbPoolSize: number;
+  tenantSearchPoolSize: number;
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
     super(`Invalid configuration: ${variable} ${problem}`);
@@ -200,3 +206,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       : null,
   });
 }
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    searchPoolSize: int(env, 'SEARCH_POOL_SIZE', 8, 1, 1000),
+    tenantDbPoolSize: int(env, 'TENANT_DB_POOL_SIZE', 3, 1, 1000),
+    tenantSearchPoolSize: int(env, 'TENANT_SEARCH_POOL_SIZE', 2, 1, 1000),

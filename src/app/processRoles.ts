@@ -1,5 +1,6 @@
 // The two roles a process can play, started on a shared Services object: serving the API, and running
-// the queue workers. `npm start` runs both; `npm run serve` and `npm run worker` run one each.
+// the queue workers. `npm start` runs both; `npm run serve` and `npm run worker` run one each. Both serve every
+// tenant: the API picks the caller's tenant per request, the workers run one set of jobs per tenant.
 import type { Worker } from 'bullmq';
 import type { Services } from './services';
 import { startApiServer, type ApiServer } from '../server/apiServer';
@@ -7,17 +8,48 @@ import { startOnlineUpdateWorker } from '../jobs/onlineUpdateWorker';
 import { startRetrainWorker } from '../jobs/retrainWorker';
 import { requestInitialTraining, scheduleRetraining } from './bootstrap';
 import { OnlineCatchUp } from '../domain/online/onlineCatchUp';
+import { TenantDirectory } from './tenantDirectory';
+import { TenantWorkers } from './tenantWorkers';
 
 export interface RunningRole {
   stop(): Promise<void>;
 }
 
-export async function startApiRole(services: Services, port?: number): Promise<RunningRole & { server: ApiServer }> {
-  const server = await startApiServer(services, port);
-  return { server, stop: () => server.stop() };
+/**
+ * `tenants` is the process's directory of tenant Services, shared by its roles; without one the role keeps its own
+ * and closes it when it stops.
+ */
+export async function startApiRole(services: Services, port?: number, tenants?: TenantDirectory): Promise<RunningRole & { server: ApiServer }> {
+  const directory = tenants ?? new TenantDirectory(services);
+  const server = await startApiServer(directory, port);
+  return {
+    server,
+    stop: async () => {
+      await server.stop();
+      if (!tenants) await directory.close();
+    },
+  };
 }
 
-export async function startWorkerRole(services: Services): Promise<RunningRole & { workers: Worker[] }> {
+/** The default tenant's workers on `services`, plus those of every further tenant (see TenantWorkers). */
+export async function startWorkerRole(services: Services, tenants?: TenantDirectory): Promise<RunningRole & { workers: Worker[]; tenantWorkers: TenantWorkers }> {
+  const own = await startTenantWorkerRole(services);
+  const directory = tenants ?? new TenantDirectory(services);
+  const tenantWorkers = new TenantWorkers(directory, startTenantWorkerRole, services.log.child({ module: 'tenantWorkers' }));
+  await tenantWorkers.start();
+  return {
+    workers: own.workers,
+    tenantWorkers,
+    stop: async () => {
+      await tenantWorkers.stop();
+      await own.stop();
+      if (!tenants) await directory.close();
+    },
+  };
+}
+
+/** One tenant's queue workers, catch-up and schedules. */
+async function startTenantWorkerRole(services: Services): Promise<RunningRole & { workers: Worker[] }> {
   const { config, log } = services;
   const workers: Worker[] = [
     startOnlineUpdateWorker(services.online, services.blockingConnection('freshrec:online-worker'), config.redisPrefix, config.onlineConcurrency, log),

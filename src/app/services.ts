@@ -1,5 +1,7 @@
 // Builds every long-lived object of a process from the configuration, in dependency order, and tears them
-// down in reverse. API and worker processes share this wiring; each starts only the parts it needs.
+// down in reverse. API and worker processes share this wiring; each starts only the parts it needs. One Services
+// object serves one tenant; a further tenant's borrows the control plane (keys, tenants, auth, process metrics)
+// of the default tenant's, and owns everything else: its database, Redis prefix, queues, models and caches.
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createPrismaClient, type Db } from '../db/prismaClient';
@@ -46,15 +48,23 @@ import { createSearchPool } from '../domain/search/searchPool';
 import { QueryLog } from '../domain/search/queryLog';
 import { BundleService } from '../domain/bundles/bundleService';
 
+import { TenantRegistry } from '../domain/tenants/tenantRegistry';
+import { DEFAULT_TENANT } from '../domain/tenants/tenantId';
+import { provisionTenantDatabase } from './tenantConfig';
 export interface Services {
   config: Readonly<Config>;
+  /** The tenant every object here serves ('default' for the control database's own shop). */
+  tenantId: string;
   log: Logger;
   db: Db;
   redis: Redis;
   keys: KeySpace;
   pubsub: RedisPubSub;
   auth: ApiKeyAuth;
+  /** Control plane (shared by every tenant of a process): authentication and the tenant registry. */
   apiKeys: ApiKeyStore;
+  tenants: TenantRegistry;
+  /** The keys of this tenant. */
   rateLimiter: RateLimiter;
   items: ItemService;
   events: EventService;
@@ -85,8 +95,16 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): Promise<Services> {
-  const db = createPrismaClient(config.databaseUrl);
+export interface TenantOptions {
+  tenantId: string;
+  /** The default tenant's Services of this process, whose control plane this tenant's Services borrow. */
+  control: Services;
+}
+
+export async function createServices(config: Readonly<Config>, log: Logger = createLogger(config.logLevel), tenant?: TenantOptions): Promise<Services> {
+  const tenantId = tenant?.tenantId ?? DEFAULT_TENANT;
+  const control = tenant?.control;
+  const db = createPrismaClient(config.databaseUrl, config.dbPoolSize);
   const redis = createRedis(config.redisUrl, 'freshrec:cmd');
   const subscriber = createRedis(config.redisUrl, 'freshrec:sub');
   const extra: Redis[] = [];
@@ -107,7 +125,8 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const catalog = new CatalogIndex(db);
   const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));
   const queues = () => [onlineProducer.queue, retrainProducer.queue];
-  const telemetry = createTelemetry({ redis, keys, log: log.child({ module: 'liveMetrics' }), queues, activeModel });
+  // Prometheus metrics are per process: a tenant reports into the control registry (its live counters stay its own).
+  const telemetry = createTelemetry({ redis, keys, log: log.child({ module: 'liveMetrics' }), queues, activeModel }, control?.telemetry.prometheus);
   // Outside an A/B experiment everyone gets the active version; during one, each shopper gets their arm's version.
   const armModels = new ArmModels(versions, catalog, log.child({ module: 'experiments' }));
   const experiments = new ExperimentService(db, new ExperimentStore(db), versions, activeModel, armModels, log.child({ module: 'experiments' }));
@@ -136,7 +155,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' })), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
-  const searchPool = createSearchPool(config.databaseUrl, 8, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
+  const searchPool = createSearchPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
   const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
   const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {
     personalWeight: config.searchPersonalWeight,
@@ -157,8 +176,15 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   await pubsub.on('items:changed', ({ ids }) => void catalog.update(ids).catch((err) => log.warn({ err }, 'catalogue update failed')));
   await pubsub.on('items:changed', () => textMatches.clear());
   await items.start();
-  const apiKeys = new ApiKeyStore(db, pubsub);
-  await apiKeys.start();
+  // Keys and tenants live in the control database; only the default tenant's objects listen for their changes.
+  const apiKeys = control ? new ApiKeyStore(control.db, control.pubsub, tenantId) : new ApiKeyStore(db, pubsub);
+  const tenants =
+    control?.tenants ??
+    new TenantRegistry(db, pubsub, (id) => provisionTenantDatabase(config.databaseUrl, id));
+  if (!control) {
+    await apiKeys.start();
+    await tenants.start();
+  }
   await registry.start();
   await rules.start();
   await contextPrior.start();
@@ -173,11 +199,14 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     log,
     db,
     redis,
+    tenantId,
     keys,
     pubsub,
-    auth: new ApiKeyAuth(config, apiKeys),
+    auth: control?.auth ?? new ApiKeyAuth(config, apiKeys, tenants),
+    tenants,
     apiKeys,
-    rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerSecond, config.rateLimitBurst),
+    // Budgets are per key and key ids are unique across tenants, so one limiter (the control one) serves all.
+    rateLimiter: control?.rateLimiter ?? new RateLimiter(redis, keys, config.rateLimitPerSecond, config.rateLimitBurst),
     items,
     events,
     fraud,

@@ -1,5 +1,6 @@
 // `npm run keys -- create --role client [--name shop-frontend]`, `npm run keys -- list`,
-// `npm run keys -- revoke <id>`: API key administration from the shell.
+// `npm run keys -- revoke <id>`: API key administration from the shell; `--tenant <id>` administers another
+// tenant's keys (default: the default tenant).
 import { loadConfig } from '../config';
 import { createPrismaClient } from '../db/prismaClient';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
@@ -7,15 +8,19 @@ import { createRedis, KeySpace } from '../redis/redisConnections';
 import { RedisPubSub } from '../pubsub/redisPubSub';
 import { ApiKeyStore } from '../domain/auth/apiKeyStore';
 import type { Role } from '../config';
+import { DEFAULT_TENANT, checkTenantId } from '../domain/tenants/tenantId';
 
-const USAGE = 'usage: npm run keys -- create --role client|admin [--name <label>] | list | revoke <id>';
+const USAGE = 'usage: npm run keys -- [--tenant <id>] create --role client|admin [--name <label>] | list | revoke <id>';
 
 async function main(): Promise<number> {
-  const [command, ...rest] = process.argv.slice(2);
+  const args = process.argv.slice(2);
   const flag = (name: string) => {
-    const i = rest.indexOf(`--${name}`);
-    return i >= 0 ? rest[i + 1] : undefined;
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
   };
+  const tenant = flag('tenant');
+  // The tenant flag may stand anywhere; what remains is the command and its operands.
+  const [command, ...rest] = tenant === undefined ? args : args.filter((_, i) => i !== args.indexOf('--tenant') && i !== args.indexOf('--tenant') + 1);
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   await applyMigrations(config.databaseUrl);
@@ -23,8 +28,11 @@ async function main(): Promise<number> {
   const redis = createRedis(config.redisUrl, 'freshrec:keys-cli');
   const keys = new KeySpace(config.redisPrefix);
   // Revocations reach running servers over pub/sub; the subscriber side is unused here.
-  const store = new ApiKeyStore(db, new RedisPubSub(redis, redis, keys));
+  const store = new ApiKeyStore(db, new RedisPubSub(redis, redis, keys), tenant === undefined ? DEFAULT_TENANT : checkTenantId(tenant, 'tenant'));
   try {
+    if (store.tenantId !== DEFAULT_TENANT && !(await db.tenant.findUnique({ where: { id: store.tenantId } }))) {
+      throw new Error(`tenant "${store.tenantId}" does not exist (npm run tenants -- list)`);
+    }
     if (command === 'create') {
       const role = flag('role') as Role;
       const created = await store.create(role, flag('name') ?? `${role} key`);

@@ -4,13 +4,13 @@ import { runProcess } from './runProcess';
 import { startApiRole, startWorkerRole } from '../app/processRoles';
 import { loadSampleStore } from '../sample/sampleStore';
 
-void runProcess('all', async (services) => {
+void runProcess('all', async (services, tenants) => {
   if (services.config.sampleData && !(await services.db.item.findFirst({ select: { id: true } }))) {
     const summary = await loadSampleStore(services.config.databaseUrl);
     services.log.info({ summary }, 'sample shop loaded');
   }
-  const worker = await startWorkerRole(services);
-  const api = await startApiRole(services);
+  const worker = await startWorkerRole(services, tenants);
+  const api = await startApiRole(services, undefined, tenants);
   console.log(`freshrec is serving at ${api.server.url}`);
   // API first: stop taking requests, then let the workers finish their jobs.
   return [api, worker];

@@ -2,4 +2,4 @@
 import { runProcess } from './runProcess';
 import { startApiRole } from '../app/processRoles';
 
-void runProcess('api', async (services) => [await startApiRole(services)]);
+void runProcess('api', async (services, tenants) => [await startApiRole(services, undefined, tenants)]);

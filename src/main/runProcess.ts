@@ -5,10 +5,11 @@ import { createLogger } from '../logger';
 import { createServices, type Services } from '../app/services';
 import { prepareInfrastructure, ServiceDownError } from '../app/bootstrap';
 import type { RunningRole } from '../app/processRoles';
+import { TenantDirectory } from '../app/tenantDirectory';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
-export async function runProcess(name: string, start: (services: Services) => Promise<RunningRole[]>): Promise<void> {
+export async function runProcess(name: string, start: (services: Services, tenants: TenantDirectory) => Promise<RunningRole[]>): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -30,7 +31,9 @@ export async function runProcess(name: string, start: (services: Services) => Pr
     throw err;
   }
   const services = await createServices(config, log);
-  const roles = await start(services);
+  // One set of Services per tenant per process, shared by the roles it plays.
+  const tenants = new TenantDirectory(services);
+  const roles = await start(services, tenants);
   if (config.keysGenerated) {
     console.log(`\nDevelopment API keys (set ADMIN_API_KEY / CLIENT_API_KEY to choose your own):\n  admin:  ${config.adminApiKey}\n  client: ${config.clientApiKey}\n`);
   }
@@ -46,6 +49,7 @@ export async function runProcess(name: string, start: (services: Services) => Pr
     timer.unref();
     (async () => {
       for (const role of roles) await role.stop();
+      await tenants.close();
       await services.close();
       process.exit(0);
     })().catch((err) => {

@@ -2,4 +2,4 @@
 import { runProcess } from './runProcess';
 import { startWorkerRole } from '../app/processRoles';
 
-void runProcess('worker', async (services) => [await startWorkerRole(services)]);
+void runProcess('worker', async (services, tenants) => [await startWorkerRole(services, tenants)]);

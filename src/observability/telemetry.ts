@@ -36,9 +36,12 @@ export class Telemetry {
   }
 }
 
-/** The telemetry of one Services object: its Prometheus registry and its writer of the cluster's live counters. */
-export function createTelemetry(deps: { redis: Redis; keys: KeySpace; log: Logger } & PrometheusSources): Telemetry {
+/**
+ * The telemetry of one Services object: its Prometheus registry (or the process's, `shared`, for a further tenant)
+ * and its writer of the cluster's live counters.
+ */
+export function createTelemetry(deps: { redis: Redis; keys: KeySpace; log: Logger } & PrometheusSources, shared?: PrometheusMetrics): Telemetry {
   // Unique per Services object: tests run several systems in one process, and pids repeat across hosts.
   const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  return new Telemetry(new PrometheusMetrics(deps), new LiveCounters(deps.redis, deps.keys, processId, deps.log));
+  return new Telemetry(shared ?? new PrometheusMetrics(deps), new LiveCounters(deps.redis, deps.keys, processId, deps.log));
 }

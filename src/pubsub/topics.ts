@@ -51,6 +51,11 @@ export interface TrainingJobChanged {
   at: number;
 }
 
+/** A tenant was created, disabled or enabled (control plane only); workers start or stop its jobs. */
+export interface TenantsChanged {
+  id: string;
+}
+
 /** The merchandising rule set was replaced; every process reloads it from Postgres. */
 export interface RulesChanged {
   at: number;
@@ -64,6 +69,7 @@ export interface TopicPayloads {
   'apikeys:changed': ApiKeysChanged;
   'training:job': TrainingJobChanged;
   'rules:changed': RulesChanged;
+  'tenants:changed': TenantsChanged;
 }
 
 export type TopicName = keyof TopicPayloads;

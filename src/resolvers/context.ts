@@ -1,4 +1,4 @@
-// What every resolver receives: the caller's principal and the process's services.
+// What every resolver receives: the caller's principal and the Services of the caller's tenant.
 import type { Services } from '../app/services';
 import type { Principal } from '../domain/auth/apiKeyAuth';
 

@@ -16,6 +16,7 @@ import { recommendationQueryResolvers } from './recommendationResolvers';
 import { searchQueryResolvers } from './searchResolvers';
 import { rulesMutationResolvers, rulesQueryResolvers } from './rulesResolvers';
 import { bundleQueryResolvers } from './bundleResolvers';
+import { tenantMutations, tenantQueries } from './tenantResolvers';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../schema.graphql');
 
@@ -35,8 +36,9 @@ export const resolvers = {
     ...searchQueryResolvers,
     ...rulesQueryResolvers,
     ...bundleQueryResolvers,
+    ...tenantQueries,
   },
-  Mutation: { ...mutationResolvers, ...adminMutationResolvers, ...apiKeyMutations, ...experimentMutationResolvers, ...rulesMutationResolvers },
+  Mutation: { ...mutationResolvers, ...adminMutationResolvers, ...apiKeyMutations, ...experimentMutationResolvers, ...rulesMutationResolvers, ...tenantMutations },
   Subscription: { ...subscriptionResolvers, ...adminSubscriptionResolvers, ...metricsSubscriptionResolvers },
 };
 

@@ -1,6 +1,6 @@
 // The API process's network face: one Node http server carrying GraphQL over HTTP (Apollo) and over
 // WebSocket (graphql-ws) on the same port and path, plus health endpoints, Prometheus /metrics and the
-// /dashboard page; and its orderly shutdown.
+// /dashboard page; and its orderly shutdown. Each request is served by the Services of its key's tenant.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
@@ -11,7 +11,7 @@ import { specifiedRules, validate, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { buildSchema } from '../resolvers';
 import { formatError, RateLimitedError } from '../errors';
-import type { Services } from '../app/services';
+import type { TenantDirectory } from '../app/tenantDirectory';
 import type { GraphQLContext } from '../resolvers/context';
 import { graphqlHttpHandler } from './graphqlHttpHandler';
 import { queryLimitsRule } from './queryLimits';
@@ -28,7 +28,9 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export async function startApiServer(services: Services, port = services.config.port, host = services.config.host): Promise<ApiServer> {
+export async function startApiServer(tenants: TenantDirectory, port = tenants.control.config.port, host = tenants.control.config.host): Promise<ApiServer> {
+  // The control (default tenant's) Services: authentication, rate limits, process metrics, health.
+  const services = tenants.control;
   const { config, log } = services;
   const schema = buildSchema();
   const httpServer = http.createServer();
@@ -48,7 +50,11 @@ export async function startApiServer(services: Services, port = services.config.
         ctx.extra.principal = principal;
         return true;
       },
-      context: (ctx): GraphQLContext => ({ principal: ctx.extra.principal ?? null, services, requestId: randomUUID() }),
+      // onConnect admitted only authenticated callers, so every operation runs on its key's tenant.
+      context: async (ctx): Promise<GraphQLContext> => {
+        const principal = ctx.extra.principal ?? null;
+        return { principal, services: principal ? await tenants.forTenant(principal.tenantId) : services, requestId: randomUUID() };
+      },
       validate: (s, doc) => validate(s, doc, [...specifiedRules, queryLimitsRule]),
       onSubscribe: async (ctx) => {
         const budget = await services.rateLimiter.take(ctx.extra.principal?.keyId ?? 'ws:anonymous');
@@ -81,7 +87,7 @@ export async function startApiServer(services: Services, port = services.config.
     ],
   });
   await apollo.start();
-  const handleGraphQL = graphqlHttpHandler(apollo, services);
+  const handleGraphQL = graphqlHttpHandler(apollo, tenants);
 
   // Every request gets an id, a log line and a latency observation (src/observability/requestLogging.ts).
   const handleRequest = withRequestLogging(log, services.telemetry, (req, res, url, reqLog) => {

@@ -1,11 +1,12 @@
 // A minimal Node http adapter for Apollo Server 5 (which ships no framework integration of its own):
-// read the body with a size limit, hand the request to Apollo, stream its answer back.
+// read the body with a size limit, authenticate, hand the request to Apollo with the key's tenant's Services,
+// stream its answer back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GraphQLContext } from '../resolvers/context';
-import type { Services } from '../app/services';
-import { RateLimitedError } from '../errors';
+import type { TenantDirectory } from '../app/tenantDirectory';
+import { RateLimitedError, UnauthenticatedError } from '../errors';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -20,7 +21,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function graphqlHttpHandler(apollo: ApolloServer<GraphQLContext>, services: Services) {
+export function graphqlHttpHandler(apollo: ApolloServer<GraphQLContext>, tenants: TenantDirectory) {
+  const services = tenants.control;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -56,9 +58,19 @@ export function graphqlHttpHandler(apollo: ApolloServer<GraphQLContext>, service
       res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] }));
       return;
     }
+    // No key: the control Services answer, and every field refuses the anonymous caller (roleChecks.test.ts).
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => ({ principal, services, requestId, clientIp }),
+      context: async () => {
+        if (!principal) return { principal, services, requestId, clientIp };
+        try {
+          return { principal, services: await tenants.forTenant(principal.tenantId), requestId, clientIp };
+        } catch (err) {
+          // A tenant disabled a moment ago (between the key check and here) is treated as no key at all.
+          if (err instanceof UnauthenticatedError) return { principal: null, services, requestId, clientIp };
+          throw err;
+        }
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.setHeader('x-request-id', requestId);

@@ -1,11 +1,13 @@
-// API keys issued at run time (admin API or `npm run keys`): stored as SHA-256 hashes in Postgres, looked
-// up through a short-lived cache, and revoked everywhere at once over pub/sub.
+// API keys issued at run time (admin API or `npm run keys`): stored as SHA-256 hashes in the control database,
+// looked up through a short-lived cache, and revoked everywhere at once over pub/sub. A store administers the keys
+// of one tenant: it can neither list nor revoke another tenant's.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/prismaClient';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import type { Role } from '../../config';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import { LIMITS, checkText } from '../inputLimits';
+import { DEFAULT_TENANT } from '../tenants/tenantId';
 
 export interface ApiKeyRecord {
   id: string;
@@ -13,6 +15,7 @@ export interface ApiKeyRecord {
   name: string;
   createdAt: Date;
   revokedAt: Date | null;
+  tenantId: string;
 }
 
 export function hashKey(key: string): string {
@@ -26,8 +29,10 @@ export class ApiKeyStore {
   private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 
   constructor(
+    /** The control database and its pub/sub, whichever tenant the store is for. */
     private readonly db: Db,
     private readonly pubsub: RedisPubSub | null,
+    readonly tenantId: string = DEFAULT_TENANT,
   ) {}
 
   async start(): Promise<void> {
@@ -41,13 +46,14 @@ export class ApiKeyStore {
     if (!label) throw new InvalidInputError('name must not be empty', { field: 'name' });
     const id = `key_${randomBytes(6).toString('hex')}`;
     const key = `fr_${role}_${randomBytes(24).toString('base64url')}`;
-    const row = await this.db.apiKey.create({ data: { id, keyHash: hashKey(key), role, name: label } });
+    const row = await this.db.apiKey.create({ data: { id, keyHash: hashKey(key), role, name: label, tenantId: this.tenantId } });
     return { ...row, role: row.role as Role, key };
   }
 
   async revoke(id: string): Promise<ApiKeyRecord> {
     const existing = await this.db.apiKey.findUnique({ where: { id } });
-    if (!existing) throw new NotFoundError('API key', id);
+    // Another tenant's key is reported exactly like a missing one, so ids cannot be probed across tenants.
+    if (!existing || existing.tenantId !== this.tenantId) throw new NotFoundError('API key', id);
     const row = existing.revokedAt ? existing : await this.db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.cache.clear();
     await this.pubsub?.publish('apikeys:changed', { id });
@@ -55,10 +61,10 @@ export class ApiKeyStore {
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (await this.db.apiKey.findMany({ orderBy: { createdAt: 'desc' } })).map((r) => ({ ...r, role: r.role as Role }));
+    return (await this.db.apiKey.findMany({ where: { tenantId: this.tenantId }, orderBy: { createdAt: 'desc' } })).map((r) => ({ ...r, role: r.role as Role }));
   }
 
-  /** The live (not revoked) key with this hash, or null. */
+  /** The live (not revoked) key with this hash, of any tenant (authentication decides the tenant), or null. */
   async findActive(keyHash: string): Promise<ApiKeyRecord | null> {
     const hit = this.cache.get(keyHash);
     if (hit && hit.until > Date.now()) return hit.record;
