@@ -58,6 +58,11 @@ describe('importEvents', () => {
 
     const stored = await pool.query<{ n: string }>('SELECT count(*) AS n FROM users WHERE id LIKE $1', [`${prefix}%`]);
     expect(Number(stored.rows[0].n)).toBe(users.size);
+    // A user's row dates from their first event in the history, not from the import.
+    const firstEvent = new Map<string, number>();
+    for (const r of rows) firstEvent.set(r.userId, Math.min(firstEvent.get(r.userId) ?? Infinity, r.occurredAt.getTime()));
+    const created = await pool.query<{ id: string; created_at: Date }>('SELECT id, created_at FROM users WHERE id LIKE $1', [`${prefix}%`]);
+    expect(created.rows.filter((u) => u.created_at.getTime() !== firstEvent.get(u.id))).toEqual([]);
   });
 
   it('keeps ingestion order equal to input order across concurrent batches', async () => {

@@ -3,6 +3,7 @@
 // stored (nothing acknowledged is dropped) but never shape training, popularity, co-occurrence or state.
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
+import type { Db } from '../../db/prismaClient';
 
 export interface FraudLimits {
   /** Events one user may send per minute before their events are flagged. */
@@ -39,11 +40,27 @@ export interface Assessment {
   hammered: { itemId: string; userIds: string[] }[];
 }
 
+/** When the shop first knew each user (Postgres), for users this detector has never seen; absent = unknown. */
+export type KnownSince = (userIds: string[]) => Promise<Map<string, Date>>;
+
+/** KnownSince from the users table: a user row is created with the user's first stored event. */
+export function knownSinceInDatabase(db: Db): KnownSince {
+  return async (userIds) => {
+    const users = await db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, createdAt: true } });
+    return new Map(users.map((u) => [u.id, u.createdAt]));
+  };
+}
+
 export class FraudDetector {
   constructor(
     private readonly redis: Redis,
     private readonly keys: KeySpace,
     private readonly limits: FraudLimits = DEFAULT_FRAUD_LIMITS,
+    /**
+     * Without it, every user of an imported history (or of a new deployment) would count as new for their first
+     * minutes here, and any item popular among them would look like a click farm.
+     */
+    private readonly knownSince: KnownSince = async () => new Map(),
   ) {}
 
   /** One verdict per row, in order. Fails open (nothing flagged) when Redis is unreachable. */
@@ -64,16 +81,16 @@ export class FraudDetector {
       }
       const res = (await p.exec()) ?? [];
       const ipCount = ip ? Number(res[rows.length * 4]?.[1] ?? 0) : 0;
+      const firstSeen = await this.firstSeen(rows, res, now);
       const verdicts: Suspicion[] = [];
       const hammeredItems: Assessment['hammered'] = [];
       const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
       rows.forEach((r, i) => {
         const userCount = Number(res[i * 4]?.[1] ?? 0);
-        const firstSeen = Number(res[i * 4 + 3]?.[1] ?? now);
         if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
         else if (ip && this.limits.ipPerMinute > 0 && ipCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
         else verdicts.push({ flagged: false, reason: null });
-        if (r.itemId && now - firstSeen < this.limits.freshUserSeconds * 1000) {
+        if (r.itemId && now - (firstSeen.get(r.userId) ?? now) < this.limits.freshUserSeconds * 1000) {
           fresh.set(r.itemId, [...(fresh.get(r.itemId) ?? []), r.userId]);
         }
       });
@@ -88,7 +105,11 @@ export class FraudDetector {
         const counts = (await q.exec()) ?? [];
         const hammered = new Set(items.filter((_, j) => Number(counts[j * 3 + 2]?.[1] ?? 0) > this.limits.freshUsersPerItemMinute));
         for (const itemId of hammered) {
-          hammeredItems.push({ itemId, userIds: await this.redis.smembers(this.key('item', itemId, String(minute))) });
+          // Only the batch that first finds the item hammered this minute flags the users let through before it;
+          // every later fresh user on it is flagged by its own batch. Repeating the whole list per event would make
+          // each event of a click farm cost as much as the farm is large.
+          const first = await this.redis.set(this.key('hammered', itemId, String(minute)), '1', 'EX', 120, 'NX');
+          if (first) hammeredItems.push({ itemId, userIds: await this.redis.smembers(this.key('item', itemId, String(minute))) });
         }
         rows.forEach((r, i) => {
           if (!verdicts[i].flagged && r.itemId && hammered.has(r.itemId) && (fresh.get(r.itemId) ?? []).includes(r.userId)) {
@@ -111,6 +132,30 @@ export class FraudDetector {
     } catch {
       return { verdicts: rows.map(() => ({ flagged: false, reason: null })), hammered: [] };
     }
+  }
+
+  /**
+   * First sight of each user of the batch, in ms: the detector's own memory, or for a user it meets for the first
+   * time, when Postgres first stored them (remembered in place of "now").
+   */
+  private async firstSeen(rows: { userId: string }[], res: [Error | null, unknown][], now: number): Promise<Map<string, number>> {
+    const seen = new Map<string, number>();
+    const newHere: string[] = [];
+    rows.forEach((r, i) => {
+      seen.set(r.userId, Number(res[i * 4 + 3]?.[1] ?? now));
+      if (res[i * 4 + 2]?.[1] === 'OK') newHere.push(r.userId);
+    });
+    if (!newHere.length) return seen;
+    const known = await this.knownSince([...new Set(newHere)]);
+    if (!known.size) return seen;
+    const p = this.redis.pipeline();
+    for (const [userId, since] of known) {
+      const t = Math.min(since.getTime(), seen.get(userId) ?? now);
+      seen.set(userId, t);
+      p.set(this.key('seen', userId), String(t), 'EX', 86400 * 30);
+    }
+    await p.exec();
+    return seen;
   }
 
   private key(...parts: string[]): string {

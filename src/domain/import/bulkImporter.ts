@@ -278,7 +278,11 @@ interface KeyedEvent {
 }
 
 /** Sorted, so concurrent writers take row locks in one order and cannot deadlock each other. */
-const INSERT_USERS = `INSERT INTO users (id) SELECT u FROM unnest($1::text[]) AS u ORDER BY u ON CONFLICT (id) DO NOTHING`;
+// A user's created_at is their first event in the history (not the import's clock), so the fraud detector knows
+// imported shoppers as established ones rather than as a crowd of new users.
+const INSERT_USERS = `INSERT INTO users (id, created_at)
+  SELECT u, to_timestamp(t / 1000.0) FROM unnest($1::text[], $2::float8[]) AS x(u, t) ORDER BY u
+  ON CONFLICT (id) DO NOTHING`;
 
 // Ids come from the events sequence up front, one batch after another, so ingestion order (events.id)
 // follows input order although batches are inserted concurrently. They are almost always one contiguous
@@ -332,15 +336,18 @@ export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: 
 
   const writer = new OrderedBatchWriter<KeyedEvent>(pool, opts.concurrency ?? DEFAULT_CONCURRENCY, opts.batchSize ?? DEFAULT_BATCH_SIZE, {
     prepare: async (client, batch) => {
-      const newUsers: string[] = [];
+      // New users of this batch, with their earliest event in it.
+      const firstEvent = new Map<string, number>();
       for (const { row } of batch) {
+        const t = row.occurredAt.getTime();
         if (!knownUsers.has(row.userId)) {
           knownUsers.add(row.userId);
-          newUsers.push(row.userId);
-        }
+          firstEvent.set(row.userId, t);
+        } else if (t < (firstEvent.get(row.userId) ?? Infinity)) firstEvent.set(row.userId, t);
       }
+      const newUsers = [...firstEvent.keys()];
       try {
-        if (newUsers.length) stats.usersCreated += (await client.query(INSERT_USERS, [newUsers])).rowCount ?? 0;
+        if (newUsers.length) stats.usersCreated += (await client.query(INSERT_USERS, [newUsers, [...firstEvent.values()]])).rowCount ?? 0;
         allocateIds ??= allocateIdsSql(
           (await client.query<{ seq: string }>(`SELECT pg_get_serial_sequence('events', 'id') AS seq`)).rows[0].seq,
         );

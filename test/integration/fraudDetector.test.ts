@@ -1,0 +1,53 @@
+// The click-farm check against real Redis and Postgres: shoppers Postgres already knows are not "new" however
+// recently this detector first met them, and a hammered item hands back its users once per minute, not per event.
+import { createTestEnv, type TestEnv } from '../utils/testEnv';
+import { createPrismaClient, type Db } from '../../src/db/prismaClient';
+import { createRedis, KeySpace, type Redis } from '../../src/redis/redisConnections';
+import { DEFAULT_FRAUD_LIMITS, FraudDetector, knownSinceInDatabase } from '../../src/domain/events/fraudDetector';
+
+describe('FraudDetector', () => {
+  let env: TestEnv;
+  let db: Db;
+  let redis: Redis;
+  let detector: FraudDetector;
+  const crowd = DEFAULT_FRAUD_LIMITS.freshUsersPerItemMinute + 10;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    db = createPrismaClient(env.databaseUrl, 2);
+    redis = createRedis(env.config.redisUrl, 'fraud-test');
+    detector = new FraudDetector(redis, new KeySpace(env.redisPrefix), DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await db?.$disconnect();
+    await env?.drop();
+  });
+
+  it('does not take established shoppers for a click farm the first time it meets them', async () => {
+    // As after a bulk import: the users' rows date from their first events, a month ago.
+    const regulars = Array.from({ length: crowd }, (_, k) => `regular-${k}`);
+    await db.user.createMany({ data: regulars.map((id) => ({ id, createdAt: new Date(now - 30 * 86400_000) })) });
+    const { verdicts, hammered } = await detector.assess(regulars.map((userId) => ({ userId, itemId: 'bestseller' })), null, now);
+    expect(verdicts.filter((v) => v.flagged)).toEqual([]);
+    expect(hammered).toEqual([]);
+  });
+
+  it('flags new users hammering one item, handing back the users let through only when the pattern first shows', async () => {
+    const farm = Array.from({ length: crowd }, (_, k) => `farm-${k}`);
+    const hammeredLists: string[][] = [];
+    let flagged = 0;
+    for (const userId of farm) {
+      const { verdicts, hammered } = await detector.assess([{ userId, itemId: 'target' }], null, now);
+      flagged += verdicts.filter((v) => v.flagged).length;
+      for (const h of hammered) hammeredLists.push(h.userIds);
+    }
+    expect(hammeredLists).toHaveLength(1);
+    const threshold = DEFAULT_FRAUD_LIMITS.freshUsersPerItemMinute;
+    expect(hammeredLists[0].sort()).toEqual(farm.slice(0, threshold + 1).sort());
+    // Everyone from the crossing on is flagged by their own event.
+    expect(flagged).toBe(crowd - threshold);
+  });
+});
