@@ -30,6 +30,8 @@ export interface Config extends SearchConfig {
   host: string;
   adminApiKey: string;
   clientApiKey: string;
+  /** Keyed-hash secret for pseudonymising user ids at ingestion (USER_ID_PSEUDONYM_KEY); null keeps ids as sent. */
+  userIdPseudonymKey: string | null;
   /** True when the keys were generated at start (development only) and should be printed. */
   keysGenerated: boolean;
   sampleData: boolean;
@@ -67,14 +69,19 @@ export interface Config extends SearchConfig {
    * head, and rule-boosted items at most; null (CANDIDATES=off) ranks the whole catalogue for every list.
    */
   candidates: { perModel: number; perCategory: number; maxBoosted: number } | null;
-}
-
+  /**
+   * Embedding components (mf, seq) of at least this many items are served from an approximate nearest-neighbour
+   * index (src/ml/ann) built when a model is loaded, instead of scoring every item per list; 0 = never.
+   */
+  annMinItems: number;
   /** Largest Prisma (pg) pool and search pool of this configuration's database. */
   dbPoolSize: number;
   searchPoolSize: number;
   /** The same for each further tenant's database: every process opens one pair per tenant it serves. */
   tenantDbPoolSize: number;
   tenantSearchPoolSize: number;
+}
+
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
     super(`Invalid configuration: ${variable} ${problem}`);
@@ -138,6 +145,14 @@ function apiKey(env: Env, name: string, production: boolean): { key: string; gen
   return { key: randomBytes(18).toString('base64url'), generated: true };
 }
 
+/** An optional secret: unset means off; a short one is refused rather than silently weak. */
+function secret(env: Env, name: string, minLength: number): string | null {
+  const v = env[name];
+  if (v === undefined || v === '') return null;
+  if (v.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+  return v;
+}
+
 function fraction(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -175,6 +190,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminApiKey: admin.key,
     clientApiKey: client.key,
     keysGenerated: admin.generated || client.generated,
+    userIdPseudonymKey: secret(env, 'USER_ID_PSEUDONYM_KEY', 32),
     sampleData: onOff(env, 'SAMPLE_DATA', true),
     logLevel: str(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info'),
     cachedListSize,
@@ -204,9 +220,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
           maxBoosted: int(env, 'CANDIDATES_MAX_BOOSTED', 2000, 0, 1_000_000),
         }
       : null,
-  });
-}
+    // Exact scoring of 100k × 64 takes ~3 ms (docs/benchmarks.md): the index pays for itself beyond ~150k items.
+    annMinItems: int(env, 'ANN_MIN_ITEMS', 150_000, 0, 1_000_000_000),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     searchPoolSize: int(env, 'SEARCH_POOL_SIZE', 8, 1, 1000),
     tenantDbPoolSize: int(env, 'TENANT_DB_POOL_SIZE', 3, 1, 1000),
     tenantSearchPoolSize: int(env, 'TENANT_SEARCH_POOL_SIZE', 2, 1, 1000),
+  });
+}

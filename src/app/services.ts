@@ -12,13 +12,14 @@ import { RateLimiter } from '../domain/auth/rateLimiter';
 import { ApiKeyStore } from '../domain/auth/apiKeyStore';
 import { ItemService } from '../domain/items/itemService';
 import { EventService } from '../domain/events/eventService';
-import { FraudDetector } from '../domain/events/fraudDetector';
+import { DEFAULT_FRAUD_LIMITS, FraudDetector, knownSinceInDatabase } from '../domain/events/fraudDetector';
 import { ModelVersionStore } from '../domain/models/modelVersionStore';
 import { ActiveModel } from '../domain/models/activeModel';
 import { initBackend } from '../ml/backend';
 import { UserStateStore } from '../domain/users/userStateStore';
 import { UserHistoryReader } from '../domain/users/userHistory';
 import { UserService } from '../domain/users/userService';
+import { UserIdPseudonymizer } from '../domain/users/userIdPseudonymizer';
 import { CatalogIndex } from '../domain/recommendations/catalogIndex';
 import { ImpressionRecorder } from '../domain/recommendations/impressionRecorder';
 import { RecommendationService } from '../domain/recommendations/recommendationService';
@@ -47,24 +48,24 @@ import { TextMatchCache } from '../domain/search/textMatchCache';
 import { createSearchPool } from '../domain/search/searchPool';
 import { QueryLog } from '../domain/search/queryLog';
 import { BundleService } from '../domain/bundles/bundleService';
-
 import { TenantRegistry } from '../domain/tenants/tenantRegistry';
 import { DEFAULT_TENANT } from '../domain/tenants/tenantId';
 import { provisionTenantDatabase } from './tenantConfig';
+
 export interface Services {
-  config: Readonly<Config>;
   /** The tenant every object here serves ('default' for the control database's own shop). */
   tenantId: string;
+  config: Readonly<Config>;
   log: Logger;
   db: Db;
   redis: Redis;
   keys: KeySpace;
   pubsub: RedisPubSub;
-  auth: ApiKeyAuth;
   /** Control plane (shared by every tenant of a process): authentication and the tenant registry. */
-  apiKeys: ApiKeyStore;
+  auth: ApiKeyAuth;
   tenants: TenantRegistry;
   /** The keys of this tenant. */
+  apiKeys: ApiKeyStore;
   rateLimiter: RateLimiter;
   items: ItemService;
   events: EventService;
@@ -90,6 +91,8 @@ export interface Services {
   search: SearchService;
   suggest: SuggestService;
   bundles: BundleService;
+  /** Maps client-sent user ids to the stored ones (identity unless USER_ID_PSEUDONYM_KEY is set). */
+  userIds: UserIdPseudonymizer;
   /** Connections a BullMQ worker may block on, created on demand and closed with the rest. */
   blockingConnection(name: string): Redis;
   close(): Promise<void>;
@@ -151,8 +154,9 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const liveMetrics = new LiveMetricsFeed(systemMetrics, log.child({ module: 'liveMetrics' }));
   // With online updates off nothing moves a user's state between retrains.
   const notify = config.onlineUpdates ? (users: string[]) => onlineProducer.notify(users) : async () => undefined;
-  const fraud = new FraudDetector(redis, keys);
-  const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' })), telemetry);
+  const fraud = new FraudDetector(redis, keys, DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
+  const userIds = new UserIdPseudonymizer(config.userIdPseudonymKey);
+  const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
   const searchPool = createSearchPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
@@ -195,11 +199,11 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   telemetry.live.start();
 
   return {
+    tenantId,
     config,
     log,
     db,
     redis,
-    tenantId,
     keys,
     pubsub,
     auth: control?.auth ?? new ApiKeyAuth(config, apiKeys, tenants),
@@ -230,6 +234,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     search,
     suggest,
     bundles,
+    userIds,
     blockingConnection(name) {
       const conn = createBlockingRedis(config.redisUrl, name);
       extra.push(conn);

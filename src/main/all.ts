@@ -6,7 +6,7 @@ import { loadSampleStore } from '../sample/sampleStore';
 
 void runProcess('all', async (services, tenants) => {
   if (services.config.sampleData && !(await services.db.item.findFirst({ select: { id: true } }))) {
-    const summary = await loadSampleStore(services.config.databaseUrl);
+    const summary = await loadSampleStore(services.config.databaseUrl, { mapUserId: services.userIds.mapper });
     services.log.info({ summary }, 'sample shop loaded');
   }
   const worker = await startWorkerRole(services, tenants);
