@@ -4,7 +4,8 @@
 import { ItemDotScorer, dotAllJs } from '../ml/kernels/itemDotScorer';
 import { topK } from '../ml/topK';
 import { createRng, randInt, randNormal, type Rng } from '../ml/random';
-import { buildItemVectorIndex, recallAtK, type ItemEmbeddingTable } from '../ml/ann/itemVectorIndex';
+import { buildItemVectorIndex, type ItemEmbeddingTable } from '../ml/ann/itemVectorIndex';
+import { recallAtK } from '../ml/ann/recallAtK';
 import { ExactItemIndex } from '../ml/ann/exactItemIndex';
 import { loadHnswlib, HNSW_DEFAULTS } from '../ml/ann/hnswItemIndex';
 import { median, percentile, progress } from './stats';

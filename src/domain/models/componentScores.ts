@@ -20,6 +20,20 @@ export interface ComponentRow {
    * best first, computed once per served model; its head is then read from here instead of scanning.
    */
   sortedHead?: Int32Array;
+  /**
+   * Set when an approximate item index serves this component (catalogues of ANN_MIN_ITEMS and more): `local` is
+   * then empty, scores are computed per item read, and the head and the min and range come from the index.
+   */
+  approx?: ApproximateRow;
+}
+
+/** One shopper's view of a component served from an approximate index (local indices throughout). */
+export interface ApproximateRow {
+  numItems: number;
+  /** The component's exact score of local item j. */
+  scoreAt(j: number): number;
+  /** The `n` best items (`skip` true keeps one out), and the lowest and highest score over all items. */
+  search(n: number, skip: (j: number) => boolean): { indices: Int32Array; min: number; max: number };
 }
 
 export class ComponentScores {
@@ -33,10 +47,11 @@ export class ComponentScores {
   /** Component c's score of union item u, min-max normalised to 0..1 over the whole catalogue (0 = no evidence). */
   normalisedAt(c: number, u: number): number {
     const row = this.rows[c];
-    if (Number.isNaN(row.range)) Object.assign(row, finiteRange(row.local));
+    if (Number.isNaN(row.range)) Object.assign(row, row.approx ? approximateRange(row.approx) : finiteRange(row.local));
     const j = row.toLocal ? row.toLocal[u] : u;
-    if (j === undefined || j < 0 || j >= row.local.length) return 0;
-    const v = row.local[j];
+    const size = row.approx ? row.approx.numItems : row.local.length;
+    if (j === undefined || j < 0 || j >= size) return 0;
+    const v = row.approx ? row.approx.scoreAt(j) : row.local[j];
     return v > -Infinity && v < Infinity && row.range > 0 ? (v - row.min) / row.range : 0;
   }
 
@@ -55,6 +70,12 @@ export class ComponentScores {
     const row = this.rows[c];
     const toUnion = row.toUnion;
     const eligible = toUnion ? (j: number) => toUnion[j] >= 0 && !skip(toUnion[j]) : (j: number) => !skip(j);
+    if (row.approx) {
+      const found = row.approx.search(n, (j) => !eligible(j));
+      if (Number.isNaN(row.range)) Object.assign(row, rangeOf(found));
+      for (let k = 0; k < found.indices.length; k++) out(toUnion ? toUnion[found.indices[k]] : found.indices[k]);
+      return;
+    }
     if (row.sortedHead && this.headFromSorted(row, n, eligible, out)) return;
     const head = headWithRange(row, n, eligible);
     for (let k = 0; k < head.length; k++) out(toUnion ? toUnion[head[k]] : head[k]);
@@ -143,6 +164,15 @@ function headWithRange(row: ComponentRow, n: number, eligible: (j: number) => bo
   row.min = max >= min ? min : 0;
   row.range = max >= min ? max - min : 0;
   return heapIdx.subarray(0, size);
+}
+
+function rangeOf({ min, max }: { min: number; max: number }): { min: number; range: number } {
+  return max >= min ? { min, range: max - min } : { min: 0, range: 0 };
+}
+
+/** The index's min and range of an approximate row when no head was asked of it (scoring a few named items). */
+function approximateRange(approx: ApproximateRow): { min: number; range: number } {
+  return rangeOf(approx.search(0, () => true));
 }
 
 /** Min and max-min of the finite values of `a` (range 0 when fewer than two distinct values). */

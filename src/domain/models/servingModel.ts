@@ -6,6 +6,8 @@
 import type { Recommender, ScoreContext } from '../../ml/recommender';
 import type { ItemMeta, UserHistory } from '../../ml/interactions';
 import { ComponentScores, finiteRange, type ComponentRow } from './componentScores';
+import type { EmbeddingSource } from '../../ml/ann/embeddingSource';
+import type { ItemVectorIndex } from '../../ml/ann/itemVectorIndex';
 
 export interface ServingComponent {
   kind: string;
@@ -50,6 +52,8 @@ export function addSignal(scores: FusedScores, source: string, weight: number, p
   (scores.signals ??= []).push({ source, weight, part });
 }
 
+const EMPTY_SCORES = new Float32Array(0);
+
 /**
  * Components whose scores do not depend on the shopper or the moment of the request (popularity, folded forward
  * only by a retrain): scored once per served model and vocabulary size instead of once per list.
@@ -73,6 +77,8 @@ export class ServingModel {
   private readonly scratch: Float32Array[][] = [];
   /** Scores, range and best-first head of each shopper-independent component, per vocabulary size. */
   private readonly fixedRows = new Map<number, { size: number; local: Float32Array; min: number; range: number; sortedHead: Int32Array }>();
+  /** Approximate item indexes of embedding components (by component position), built before the model is served. */
+  private readonly itemIndexes = new Map<number, { source: EmbeddingSource; index: ItemVectorIndex }>();
 
   constructor(
     readonly versionId: number,
@@ -138,6 +144,8 @@ export class ServingModel {
     const buffers = this.scratch.pop() ?? [];
     const rows: ComponentRow[] = this.mapped.map((c, k) => {
       if (SHOPPER_INDEPENDENT.has(c.kind)) return { kind: c.kind, weight: c.weight, toLocal: c.toLocal, toUnion: c.toUnion, ...this.fixedRow(k, c, ctx) };
+      const approx = this.approximateRow(k, c, history, ctx);
+      if (approx) return approx;
       let local = buffers[k];
       if (!local || local.length !== c.itemIds.length) local = new Float32Array(c.itemIds.length);
       c.model.scoreUser(localHistory(c, history), local, ctx);
@@ -145,8 +153,49 @@ export class ServingModel {
     });
     return new ComponentScores(rows, this.numItems, (released) => {
       // A few sets at most: enough for the synchronous callers, bounded if one forgets to release.
-      if (this.scratch.length < 2) this.scratch.push(released.map((r, k) => (SHOPPER_INDEPENDENT.has(r.kind) ? buffers[k] : r.local)));
+      if (this.scratch.length < 2) this.scratch.push(released.map((r, k) => (SHOPPER_INDEPENDENT.has(r.kind) || r.approx ? buffers[k] : r.local)));
     });
+  }
+
+  /**
+   * Serves an embedding component from its approximate index from now on: its head comes from the index and only
+   * the items read are scored. Call before the model is served (ItemIndexHook does, when the catalogue is large).
+   */
+  useItemIndex(kind: string, source: EmbeddingSource, index: ItemVectorIndex): void {
+    const k = this.mapped.findIndex((c) => c.kind === kind);
+    if (k < 0) throw new Error(`no component ${kind} in ${this.label}`);
+    this.itemIndexes.set(k, { source, index });
+  }
+
+  /** The approximate index serving a component, or null (scored exactly over every item). */
+  itemIndex(kind: string): ItemVectorIndex | null {
+    return this.itemIndexes.get(this.mapped.findIndex((c) => c.kind === kind))?.index ?? null;
+  }
+
+  /**
+   * Component k's row for this shopper from its index, or null (dense scoring) when it has none, when the
+   * component's vocabulary grew past the index, or when the model has no user vector for this history.
+   */
+  private approximateRow(k: number, c: Mapped, history: UserHistory, ctx?: ScoreContext): ComponentRow | null {
+    const served = this.itemIndexes.get(k);
+    if (!served || served.index.numItems !== c.model.numItems) return null;
+    const { source, index } = served;
+    const w = source.userVector(localHistory(c, history), ctx);
+    if (w === null) return null;
+    return {
+      kind: c.kind,
+      weight: c.weight,
+      local: EMPTY_SCORES,
+      toLocal: c.toLocal,
+      toUnion: c.toUnion,
+      min: NaN,
+      range: NaN,
+      approx: {
+        numItems: index.numItems,
+        scoreAt: (j) => source.scoreOf(w, j),
+        search: (n, skip) => index.searchWithRange(w, n, skip),
+      },
+    };
   }
 
   /** A shopper-independent component's scores, computed once per vocabulary size (new items change them). */
@@ -262,6 +311,7 @@ export class ServingModel {
   }
 
   dispose(): void {
+    this.itemIndexes.clear();
     for (const c of this.mapped) c.model.dispose();
   }
 

@@ -2,7 +2,7 @@
 // The reference the approximate index is measured against, and the fallback when it is unavailable.
 import { ItemDotScorer } from '../kernels/itemDotScorer';
 import { topK, type TopK } from '../topK';
-import type { ItemEmbeddingTable, ItemVectorIndex } from './itemVectorIndex';
+import type { ItemEmbeddingTable, ItemVectorIndex, RangedTopK } from './itemVectorIndex';
 
 export class ExactItemIndex implements ItemVectorIndex {
   readonly kind = 'exact' as const;
@@ -28,6 +28,24 @@ export class ExactItemIndex implements ItemVectorIndex {
   search(query: Float32Array, k: number, skip?: (i: number) => boolean): TopK {
     this.scorer.score(query, this.scores);
     return topK(this.scores, k, skip);
+  }
+
+  searchWithRange(query: Float32Array, k: number, skip?: (i: number) => boolean): RangedTopK {
+    const top = this.search(query, k, skip);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < this.numItems; i++) {
+      const s = this.scores[i];
+      if (s > -Infinity && s < Infinity) {
+        if (s < min) min = s;
+        if (s > max) max = s;
+      }
+    }
+    return { ...top, min: min <= max ? min : 0, max: min <= max ? max : 0 };
+  }
+
+  describe(): string {
+    return `exact (${this.simd ? 'wasm SIMD' : 'JS'} scan of ${this.numItems} items)`;
   }
 
   withSearchBreadth(): ItemVectorIndex {

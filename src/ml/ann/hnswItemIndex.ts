@@ -1,7 +1,7 @@
 // Approximate top-K by inner product over item embeddings with an HNSW graph (hnswlib-node, an optional native
 // dependency loaded at run time). The bias rides along as one extra dimension: [v, b]·[w, 1] = w·v + b.
 import type { TopK } from '../topK';
-import type { ItemEmbeddingTable, ItemVectorIndex } from './itemVectorIndex';
+import type { ItemEmbeddingTable, ItemVectorIndex, RangedTopK } from './itemVectorIndex';
 
 /** The slice of hnswlib-node used here, declared locally so the package stays optional at compile time too. */
 interface HnswGraph {
@@ -71,9 +71,23 @@ class HnswItemIndex implements ItemVectorIndex {
   }
 
   search(query: Float32Array, k: number, skip?: (i: number) => boolean): TopK {
+    return this.signedSearch(query, 1, k, skip);
+  }
+
+  /** The top k, plus the best score of all items and the worst (the best of the negated query, [−w, −1]). */
+  searchWithRange(query: Float32Array, k: number, skip?: (i: number) => boolean): RangedTopK {
+    const top = this.signedSearch(query, 1, k, skip);
+    const best = skip || k < 1 ? this.signedSearch(query, 1, 1) : top;
+    const worst = this.signedSearch(query, -1, 1);
+    const max = best.scores.length ? best.scores[0] : 0;
+    return { ...top, max, min: worst.scores.length ? -worst.scores[0] : max };
+  }
+
+  private signedSearch(query: Float32Array, sign: 1 | -1, k: number, skip?: (i: number) => boolean): TopK {
     const want = Math.min(k, this.numItems);
     if (want <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
-    for (let j = 0; j < this.dim; j++) this.q[j] = query[j];
+    for (let j = 0; j < this.dim; j++) this.q[j] = sign * query[j];
+    this.q[this.dim] = sign;
     this.graph.setEf(Math.max(this.params.efSearch, want));
     const { neighbors, distances } = skip ? this.graph.searchKnn(this.q, want, (label) => !skip(label)) : this.graph.searchKnn(this.q, want);
     // hnswlib returns nearest first; its 'ip' distance is 1 − dot, so the score is 1 − distance.
@@ -82,6 +96,10 @@ class HnswItemIndex implements ItemVectorIndex {
       indices: Int32Array.from(order, (j) => neighbors[j]),
       scores: Float32Array.from(order, (j) => 1 - distances[j]),
     };
+  }
+
+  describe(): string {
+    return `hnsw (M ${this.params.m}, efConstruction ${this.params.efConstruction}, efSearch ${this.params.efSearch})`;
   }
 
   memoryBytes(): number {

@@ -1,8 +1,9 @@
-// The one interface for "the k items whose embedding scores highest against a user vector", and the
-// choice between exact scoring and an approximate (HNSW) index once a catalogue is too large to scan per request.
+// The one interface for "the k items whose embedding scores highest against a user vector", and the choice
+// between exact scoring and an approximate index once a catalogue is too large to scan per request.
 import type { TopK } from '../topK';
 import { ExactItemIndex } from './exactItemIndex';
 import { buildHnswItemIndex, loadHnswlib, type HnswParams, type HnswModule } from './hnswItemIndex';
+import { buildIvfItemIndex, type IvfParams } from './ivfItemIndex';
 
 /** Item embeddings as served: row i of `embeddings` (dim floats) and `bias[i]` score item i as w·v + b. */
 export interface ItemEmbeddingTable {
@@ -11,17 +12,30 @@ export interface ItemEmbeddingTable {
   dim: number;
 }
 
+/** A top k with the lowest and highest score over every item (approximate for an approximate index). */
+export interface RangedTopK extends TopK {
+  min: number;
+  max: number;
+}
+
 export interface ItemVectorIndex {
-  readonly kind: 'exact' | 'hnsw';
+  readonly kind: 'exact' | 'ivf' | 'hnsw';
   readonly numItems: number;
-  /** Why an exact index was built although an approximate one was asked for; null otherwise. */
+  /** Why another index was built than the one asked for; null otherwise. */
   readonly fallbackReason: string | null;
   /** The `k` best items for `query` (dim floats), best first; `skip(i)` true keeps item i out. */
   search(query: Float32Array, k: number, skip?: (i: number) => boolean): TopK;
-  /** Bytes the index holds beyond the caller's table (estimate for hnsw, exact for the scorer copy). */
+  /**
+   * `search` plus the lowest and highest score over all items, which serving's min-max normalisation needs
+   * (an approximate index finds them as the best items of [w, 1] and of [−w, −1]).
+   */
+  searchWithRange(query: Float32Array, k: number, skip?: (i: number) => boolean): RangedTopK;
+  /** One line for logs and reports: the kind and how it was tuned. */
+  describe(): string;
+  /** Bytes the index holds beyond the caller's table (estimate for hnsw). */
   memoryBytes(): number;
-  /** The same index searched with another candidate-list size (HNSW efSearch); exact search returns itself. */
-  withSearchBreadth(ef: number): ItemVectorIndex;
+  /** The same index searched with another breadth (IVF lists probed, HNSW efSearch); exact search returns itself. */
+  withSearchBreadth(breadth: number): ItemVectorIndex;
 }
 
 /**
@@ -31,44 +45,34 @@ export interface ItemVectorIndex {
 export const DEFAULT_ANN_MIN_ITEMS = 150_000;
 
 export interface ItemIndexOptions {
-  /** Catalogues with at least this many items get an HNSW index (when hnswlib-node loads); smaller ones exact. */
+  /** Catalogues with at least this many items get an approximate index; smaller ones exact. */
   annMinItems?: number;
+  /** 'ivf' (default): the pure-TypeScript index, on every machine. 'hnsw': hnswlib-node, IVF when it does not load. */
+  engine?: 'ivf' | 'hnsw';
+  ivf?: Partial<IvfParams>;
   hnsw?: Partial<HnswParams>;
   /** Supplies the native module; tests pass `() => null` to exercise the fallback. */
   loadModule?: () => HnswModule | null;
-  /** Called with 0..1 while an HNSW index is built (100k items take tens of seconds on one core). */
+  /** Called with 0..1 while an approximate index is built. */
   onProgress?: (fraction: number) => void;
 }
 
 /**
- * Builds the index a catalogue of this size should be served from: exact below `annMinItems`, HNSW above
- * it, and exact (with `fallbackReason` set) when hnswlib-node is not installed or fails to load.
+ * Builds the index a catalogue of this size should be served from: exact below `annMinItems`, IVF above it (or
+ * HNSW when asked for and hnswlib-node loads; IVF with `fallbackReason` set when it does not).
  */
 export async function buildItemVectorIndex(table: ItemEmbeddingTable, opts: ItemIndexOptions = {}): Promise<ItemVectorIndex> {
   const numItems = table.dim === 0 ? 0 : table.embeddings.length / table.dim;
   if (numItems < (opts.annMinItems ?? DEFAULT_ANN_MIN_ITEMS)) return new ExactItemIndex(table);
-  const hnswlib = (opts.loadModule ?? loadHnswlib)();
-  if (hnswlib === null) {
-    return new ExactItemIndex(table, 'hnswlib-node is not installed (optional dependency): serving exact top-K over every item');
+  if (opts.engine === 'hnsw') {
+    const hnswlib = (opts.loadModule ?? loadHnswlib)();
+    if (hnswlib !== null) return buildHnswItemIndex(hnswlib, table, opts.hnsw, opts.onProgress);
+    const ivf = await buildIvfItemIndex(table, opts.ivf, opts.onProgress);
+    return withReason(ivf, 'hnswlib-node is not installed (optional dependency): serving the IVF index');
   }
-  return buildHnswItemIndex(hnswlib, table, opts.hnsw, opts.onProgress);
+  return buildIvfItemIndex(table, opts.ivf, opts.onProgress);
 }
 
-/**
- * Mean share of the exact top-k that the approximate index also returns (recall@k), over `queries`
- * (each dim floats, concatenated).
- */
-export function recallAtK(approx: ItemVectorIndex, exact: ItemVectorIndex, queries: Float32Array, dim: number, k: number): number {
-  const n = queries.length / dim;
-  if (n === 0) return NaN;
-  let sum = 0;
-  for (let q = 0; q < n; q++) {
-    const query = queries.subarray(q * dim, (q + 1) * dim);
-    const truth = exact.search(query, k).indices;
-    const got = new Set(approx.search(query, k).indices);
-    let hits = 0;
-    for (const i of truth) if (got.has(i)) hits++;
-    sum += truth.length ? hits / truth.length : 1;
-  }
-  return sum / n;
+function withReason(index: ItemVectorIndex, reason: string): ItemVectorIndex {
+  return Object.assign(Object.create(index) as ItemVectorIndex, { fallbackReason: reason });
 }

@@ -157,4 +157,24 @@ export class ItemDotScorer {
     this.fn(this.numItems, this.d8, o.w, o.v, o.b, o.out);
     out.set(this.outView);
   }
+
+  /**
+   * out[k] = w·E[from + k] + b[from + k] for items from..to-1 only: the approximate index keeps its items grouped
+   * by list, so scanning a few lists is a few calls over contiguous rows.
+   */
+  scoreRows(w: Float32Array, from: number, to: number, out: Float32Array): void {
+    const count = to - from;
+    if (from < 0 || to > this.numItems || count < 0 || w.length < this.dim || out.length < count) throw new Error('ItemDotScorer.scoreRows: bad range, vector or output');
+    if (count === 0) return;
+    if (this.fn === null) {
+      const f = this.fallback as { E: Float32Array; b: Float32Array | null };
+      const d = this.dim;
+      dotAllJs(w, f.E.subarray(from * d, to * d), f.b === null ? null : f.b.subarray(from, to), d, out.subarray(0, count));
+      return;
+    }
+    this.wView.set(w.subarray(0, this.dim));
+    const o = this.offsets;
+    this.fn(count, this.d8, o.w, o.v + from * this.d8 * 4, o.b + from * 4, o.out + from * 4);
+    out.set(this.outView.subarray(from, to));
+  }
 }

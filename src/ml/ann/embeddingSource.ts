@@ -1,0 +1,71 @@
+// What the approximate index needs of a model that scores items by a user vector against item embeddings (mf: w·v + b,
+// seq: hidden state · v): its item table, the user vector its own scoreUser would use, and one item's exact score.
+// Kept beside the index, outside the models, so serving can ask for the few hundred best items instead of all.
+import type { Recommender, ScoreContext } from '../recommender';
+import type { UserHistory } from '../interactions';
+import { MatrixFactorization } from '../models/matrixFactorization';
+import { SequentialRecommender } from '../models/sequential';
+import type { ItemEmbeddingTable } from './itemVectorIndex';
+
+export interface EmbeddingSource {
+  readonly dim: number;
+  readonly numItems: number;
+  /** A copy of the item table (and bias) as the model scores it. */
+  table(): ItemEmbeddingTable;
+  /** The user vector scoreUser would score with; null when the model has no evidence for this history. */
+  userVector(history: UserHistory, ctx?: ScoreContext): Float32Array | null;
+  /** Item j's score for user vector w: what scoreUser writes at j (computed in float64, so equal to ~1e-6). */
+  scoreOf(w: Float32Array, j: number): number;
+}
+
+/** The embedding view of a model, or null for models that do not score by embeddings (pop, itemknn, content). */
+export function embeddingSource(model: Recommender): EmbeddingSource | null {
+  if (model instanceof MatrixFactorization && model.numItems > 0) return mfSource(model);
+  if (model instanceof SequentialRecommender && model.numItems > 0) return seqSource(model);
+  return null;
+}
+
+function dot(w: Float32Array, v: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += w[k] * v[k];
+  return s;
+}
+
+function copyTable(numItems: number, dim: number, row: (i: number) => Float32Array): Float32Array {
+  const out = new Float32Array(numItems * dim);
+  for (let i = 0; i < numItems; i++) out.set(row(i), i * dim);
+  return out;
+}
+
+function mfSource(model: MatrixFactorization): EmbeddingSource {
+  const { dim, numItems } = model;
+  return {
+    dim,
+    numItems,
+    table: () => ({
+      embeddings: copyTable(numItems, dim, (i) => model.itemEmbedding(i)),
+      bias: Float32Array.from({ length: numItems }, (_, i) => model.itemBiasOf(i)),
+      dim,
+    }),
+    // The same precedence as MatrixFactorization.scoreUser: an online-updated vector, the trained one, a fold-in.
+    userVector: (history, ctx) => {
+      if (ctx?.userEmbedding && ctx.userEmbedding.length === dim) return ctx.userEmbedding;
+      const trained = ctx?.userIndex !== undefined ? model.userEmbedding(ctx.userIndex) : null;
+      return trained ?? model.foldIn(history, new Float32Array(dim));
+    },
+    scoreOf: (w, j) => dot(w, model.itemEmbedding(j)) + model.itemBiasOf(j),
+  };
+}
+
+function seqSource(model: SequentialRecommender): EmbeddingSource {
+  const numItems = model.numItems;
+  const dim = model.itemEmbedding(0).length;
+  return {
+    dim,
+    numItems,
+    table: () => ({ embeddings: copyTable(numItems, dim, (i) => model.itemEmbedding(i)), bias: null, dim }),
+    // scoreUser scores with the last position's hidden state; without a known item it writes zeros (no evidence).
+    userVector: (history) => model.hiddenStates([history.items]),
+    scoreOf: (w, j) => dot(w, model.itemEmbedding(j)),
+  };
+}
