@@ -15,6 +15,7 @@ import { EventService } from '../domain/events/eventService';
 import { DEFAULT_FRAUD_LIMITS, FraudDetector, knownSinceInDatabase } from '../domain/events/fraudDetector';
 import { ModelVersionStore } from '../domain/models/modelVersionStore';
 import { ActiveModel } from '../domain/models/activeModel';
+import { ItemIndexHook } from '../domain/models/itemIndexHook';
 import { initBackend } from '../ml/backend';
 import { UserStateStore } from '../domain/users/userStateStore';
 import { UserHistoryReader } from '../domain/users/userHistory';
@@ -177,6 +178,8 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
 
   // The catalogue index is aligned with a model before it is served, and follows every catalogue change.
   activeModel.addSwapHooks(catalog);
+  // Large catalogues: embedding components get an approximate item index before the model is served.
+  activeModel.addSwapHooks(new ItemIndexHook(config.annMinItems, log.child({ module: 'itemIndex' })));
   await pubsub.on('items:changed', ({ ids }) => void catalog.update(ids).catch((err) => log.warn({ err }, 'catalogue update failed')));
   await pubsub.on('items:changed', () => textMatches.clear());
   await items.start();
