@@ -2,7 +2,7 @@
 // a further tenant's are created on first use from its derived configuration, cached, and closed on shutdown.
 import type { Services } from './services';
 import { createServices } from './services';
-import { tenantConfig } from './tenantConfig';
+import { provisionTenantDatabase, tenantConfig } from './tenantConfig';
 import { DEFAULT_TENANT } from '../domain/tenants/tenantId';
 import { UnauthenticatedError } from '../errors';
 
@@ -21,7 +21,11 @@ export class TenantDirectory {
       pending = this.open.get(tenantId);
       if (!pending) {
         const log = this.control.log.child({ tenant: tenantId });
-        pending = createServices(tenantConfig(this.control.config, tenantId), log, { tenantId, control: this.control });
+        // Like the control database at process start, a tenant's is brought up to the current migrations before
+        // first use, so a release that adds a migration upgrades every tenant without an extra step.
+        pending = provisionTenantDatabase(this.control.config.databaseUrl, tenantId).then(() =>
+          createServices(tenantConfig(this.control.config, tenantId), log, { tenantId, control: this.control }),
+        );
         this.open.set(tenantId, pending);
         // A failed start (database unreachable) is retried by the next request rather than cached.
         pending.catch(() => this.open.delete(tenantId));

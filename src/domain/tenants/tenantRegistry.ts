@@ -24,8 +24,6 @@ export class TenantRegistry {
     private readonly pubsub: RedisPubSub | null,
     /** Creates (if missing) and migrates a tenant's database; idempotent. */
     private readonly provision: (tenantId: string) => Promise<void>,
-    /** When the default tenant came to be: the control database's own creation is not recorded, so this is a stand-in. */
-    private readonly defaultCreatedAt = new Date(0),
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +39,9 @@ export class TenantRegistry {
   /** Every tenant, the default one first. */
   async list(): Promise<TenantRecord[]> {
     const rows = await this.db.tenant.findMany({ orderBy: { id: 'asc' } });
-    return [{ id: DEFAULT_TENANT, createdAt: this.defaultCreatedAt, disabledAt: null }, ...rows];
+    // The default tenant has no row: it is as old as the control database, i.e. its first migration.
+    const [born] = await this.db.$queryRaw<{ at: Date | null }[]>`SELECT min(started_at) AS at FROM "_prisma_migrations"`;
+    return [{ id: DEFAULT_TENANT, createdAt: born?.at ?? new Date(0), disabledAt: null }, ...rows];
   }
 
   async isActive(tenantId: string): Promise<boolean> {
