@@ -1,14 +1,14 @@
 // Matrix factorisation for implicit feedback (kind 'mf'): score σ(u·v + b), trained with sampled negatives
-// (BPR or BCE), losses and gradients in TensorFlow.js, Adam on the touched rows in JS; served by a SIMD dot loop.
+// (BPR or BCE; gradients in one JS pass, see training/mfBatchGradients), Adam in JS; served by a SIMD dot loop.
 import type { Interactions, ItemMeta, UserHistory } from '../interactions';
 import type { FitOptions, ModelArtifacts, Recommender, ScoreContext } from '../recommender';
-import { tf } from '../backend';
 import { createRng, randInt, randNormal, type Rng } from '../random';
 import { evaluateOnTargets } from '../evaluation/evaluateModel';
 import { arrayBytes, jsonBytes, readFloat32, readJson } from './artifactCodec';
 import { booleanParam, numberParam, type Params } from './modelParams';
 import { ItemDotScorer } from '../kernels/itemDotScorer';
 import { AdamTable, RowGradients } from '../training/adam';
+import { createMfGradients, mfBatchGradients } from '../training/mfBatchGradients';
 import { ValidationTracker, yieldToEventLoop, type EpochLog } from '../training/trainingLoop';
 
 export interface MatrixFactorizationParams {
@@ -44,7 +44,7 @@ export const MF_DEFAULTS: Readonly<MatrixFactorizationParams> = Object.freeze({
   learningRate: 0.02,
   l2: 0.01,
   negatives: 4,
-  loss: 'bce',
+  loss: 'bpr',
   patience: 3,
   validationUsers: 3000,
   foldInEpochs: 8,
@@ -89,6 +89,19 @@ export function onlineUserStep(w: Float32Array, v: Float32Array, bias: number, y
   const g = lr * (y - p);
   for (let k = 0; k < d; k++) w[k] += g * v[k] - reg * w[k];
   return p;
+}
+
+/**
+ * One pairwise (BPR) step of a user embedding, in place: with x = w·(v⁺ − v⁻) + b⁺ − b⁻,
+ * w ← w + α·σ(−x)·(v⁺ − v⁻) − λ·w. Returns σ(x) before the step.
+ */
+export function onlinePairStep(w: Float32Array, vPos: Float32Array, bPos: number, vNeg: Float32Array, bNeg: number, lr: number, reg: number): number {
+  const d = w.length;
+  let x = bPos - bNeg;
+  for (let k = 0; k < d; k++) x += w[k] * (vPos[k] - vNeg[k]);
+  const g = lr * sigmoid(-x);
+  for (let k = 0; k < d; k++) w[k] += g * (vPos[k] - vNeg[k]) - reg * w[k];
+  return sigmoid(x);
 }
 
 interface MfHeader {
@@ -187,8 +200,8 @@ export class MatrixFactorization implements Recommender {
       for (let k = 0; k < a.length; k++) a[k] = randNormal(rng) * sd;
       return a;
     };
-    // Parameters stay in JS; each step gathers its rows into leaf tensors, TF.js differentiates the loss
-    // with respect to those rows only, and lazy Adam updates just the touched rows.
+    // Parameters stay in JS; each step computes the gradients of the rows it touched, and lazy Adam
+    // updates just those rows.
     const adam = { learningRate: p.learningRate };
     const tables = {
       users: new AdamTable(init(nUsers), p.dim, adam),
@@ -208,7 +221,7 @@ export class MatrixFactorization implements Recommender {
       weights: new Float32Array(p.batchSize),
       negatives: new Int32Array(p.batchSize * p.negatives),
     };
-    const lossGrads = tf.valueAndGrads(this.batchLoss(p));
+    const g = createMfGradients(p.batchSize, p.negatives, p.dim);
     let t = 0;
     let epoch = 0;
     for (epoch = 1; epoch <= p.epochs && rows > 0 && nItems > 1; epoch++) {
@@ -227,22 +240,19 @@ export class MatrixFactorization implements Recommender {
         const users = batch.users.subarray(0, size);
         const items = batch.items.subarray(0, size);
         const negatives = batch.negatives.subarray(0, size * p.negatives);
-        let read: Float32Array[] = [];
-        tf.tidy(() => {
-          const leaves = [
-            tf.tensor2d(gatherRows(tables.users.values, p.dim, users), [size, p.dim]),
-            tf.tensor2d(gatherRows(tables.items.values, p.dim, items), [size, p.dim]),
-            tf.tensor3d(gatherRows(tables.items.values, p.dim, negatives), [size, p.negatives, p.dim]),
-            tf.tensor1d(gatherRows(tables.bias.values, 1, items)),
-            tf.tensor2d(gatherRows(tables.bias.values, 1, negatives), [size, p.negatives]),
-            tf.tensor1d(batch.weights.subarray(0, size)),
-          ];
-          const { value, grads: g } = lossGrads(leaves);
-          // Read inside the tidy so no tensor outlives the step; typed arrays are not returned from
-          // tidy because it walks its result looking for tensors, element by element.
-          read = [value, ...g.slice(0, 5)].map((x) => x.dataSync() as Float32Array);
-        });
-        const [loss, gU, gV, gN, gBi, gBj] = read;
+        const loss = mfBatchGradients(
+          p.loss,
+          p.l2,
+          p.negatives,
+          { users: tables.users.values, items: tables.items.values, bias: tables.bias.values, dim: p.dim },
+          { users, items, negatives, weights: batch.weights, size },
+          g,
+        );
+        const gU = g.users.subarray(0, size * p.dim);
+        const gV = g.items.subarray(0, size * p.dim);
+        const gN = g.negatives.subarray(0, size * p.negatives * p.dim);
+        const gBi = g.itemBias.subarray(0, size);
+        const gBj = g.negativeBias.subarray(0, size * p.negatives);
         t++;
         grads.users.add(users, gU);
         grads.items.add(items, gV);
@@ -253,7 +263,7 @@ export class MatrixFactorization implements Recommender {
         grads.users.applyTo(tables.users, t, mode);
         grads.items.applyTo(tables.items, t, mode);
         grads.bias.applyTo(tables.bias, t, mode);
-        lossSum += loss[0];
+        lossSum += loss;
         batches++;
         if (batches % 8 === 0) await yieldToEventLoop();
       }
@@ -279,29 +289,6 @@ export class MatrixFactorization implements Recommender {
       this.setEmbeddings(tables.users.values, tables.items.values, tables.bias.values);
     }
     opts.onProgress?.({ fraction: 1, phase: 'mf' });
-  }
-
-  /**
-   * The batch loss as a function of the gathered rows: user [B, d], item [B, d], negatives [B, K, d],
-   * their biases [B] and [B, K], and the sample weights [B] (a constant).
-   */
-  private batchLoss(p: MatrixFactorizationParams): (...leaves: tf.Tensor[]) => tf.Scalar {
-    return (ue, ve, ne, bi, bj, w) => {
-      const size = ue.shape[0];
-      const pos = tf.add(tf.sum(tf.mul(ue, ve), 1), bi); // [B]
-      const neg = tf.add(tf.sum(tf.mul(ue.expandDims(1), ne), 2), bj); // [B, K]
-      // log σ(x) = −softplus(−x), stable for large |x|.
-      const perRow =
-        p.loss === 'bpr'
-          ? tf.mean(tf.softplus(tf.sub(neg, pos.expandDims(1))), 1)
-          : tf.add(tf.softplus(tf.neg(pos)), tf.sum(tf.softplus(neg), 1));
-      const dataLoss = tf.div(tf.sum(tf.mul(perRow, w)), size);
-      const reg = tf.mul(
-        p.l2 / size,
-        tf.addN([tf.sum(tf.square(ue)), tf.sum(tf.square(ve)), tf.div(tf.sum(tf.square(ne)), p.negatives)]),
-      );
-      return tf.add(dataLoss, reg) as tf.Scalar;
-    };
   }
 
   private setEmbeddings(users: Float32Array, items: Float32Array, bias: Float32Array): void {
@@ -357,9 +344,14 @@ export class MatrixFactorization implements Recommender {
       for (let h = 0; h < n; h++) {
         const item = history.items[h];
         if (item < 0 || item >= this.nItems) continue;
-        onlineUserStep(w, this.itemEmbedding(item), this.itemBias[item], 1, p.foldInLearningRate, p.foldInL2);
         const neg = randInt(rng, this.nItems);
-        onlineUserStep(w, this.itemEmbedding(neg), this.itemBias[neg], 0, p.foldInLearningRate, p.foldInL2);
+        if (p.loss === 'bpr') {
+          // BPR learns only score differences (its biases are not calibrated log-odds), so fold in pairwise too.
+          onlinePairStep(w, this.itemEmbedding(item), this.itemBias[item], this.itemEmbedding(neg), this.itemBias[neg], p.foldInLearningRate, p.foldInL2);
+        } else {
+          onlineUserStep(w, this.itemEmbedding(item), this.itemBias[item], 1, p.foldInLearningRate, p.foldInL2);
+          onlineUserStep(w, this.itemEmbedding(neg), this.itemBias[neg], 0, p.foldInLearningRate, p.foldInL2);
+        }
       }
     }
     return w;
@@ -437,17 +429,6 @@ export class MatrixFactorization implements Recommender {
 
 export function loadMatrixFactorization(artifacts: ModelArtifacts): MatrixFactorization {
   return new MatrixFactorization().restore(artifacts);
-}
-
-/** Rows `ids` of a [rows, width] table, concatenated. */
-function gatherRows(table: Float32Array, width: number, ids: Int32Array): Float32Array {
-  const out = new Float32Array(ids.length * width);
-  if (width === 1) {
-    for (let i = 0; i < ids.length; i++) out[i] = table[ids[i]];
-    return out;
-  }
-  for (let i = 0; i < ids.length; i++) out.set(table.subarray(ids[i] * width, ids[i] * width + width), i * width);
-  return out;
 }
 
 function shuffle(a: Int32Array, rng: Rng): void {
