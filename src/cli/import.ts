@@ -1,10 +1,13 @@
-// `npm run import -- --events <events.csv> [--items <items.csv>]`: bulk-loads the evaluation CSV format into
-// the configured database (created and migrated first), with a progress bar on stderr and a summary table.
+// `npm run import -- --events <events.csv> [--items <items.csv>] [--tenant <id>]`: bulk-loads the evaluation CSV format
+// into the configured database, or a tenant's (created and migrated first), with a progress bar and a summary table.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
+import { Client } from 'pg';
 import { createPgPool } from '../db/pgPool';
+import { tenantDatabaseUrl } from '../app/tenantConfig';
+import { DEFAULT_TENANT, checkTenantId } from '../domain/tenants/tenantId';
 import { loadConfig } from '../config';
 import { UserIdPseudonymizer } from '../domain/users/userIdPseudonymizer';
 import { createProgressBar, printTable, type ProgressBar, type TableColumn } from './cliProgress';
@@ -20,13 +23,14 @@ import {
 } from '../domain/import/eventCsvRows';
 import { importEvents, importItems, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, type ImportOptions } from '../domain/import/bulkImporter';
 
-const USAGE = `Usage: npm run import -- --events <events.csv> [--items <items.csv>] [--batch-size <n>] [--concurrency <n>]
+const USAGE = `Usage: npm run import -- --events <events.csv> [--items <items.csv>] [--batch-size <n>] [--concurrency <n>] [--tenant <id>]
 
   --events      user_id,item_id,timestamp[,type,value,event_id]
                 timestamp: unix seconds (fractions allowed) or ISO-8601; type defaults to VIEW
   --items       item_id,title[,description,category,brand,tags,price,in_stock]  (tags separated by |)
   --batch-size  rows per transaction (default ${DEFAULT_BATCH_SIZE})
   --concurrency event batches written at once, one connection each (default ${DEFAULT_CONCURRENCY})
+  --tenant      load into this tenant's database (npm run tenants -- list; default: the default tenant)
 
 Re-running with the same files stores nothing twice. Rows that cannot be read are skipped and listed;
 the exit code is then 2 (1 for errors that stop the import).`;
@@ -41,6 +45,7 @@ interface Args {
   items?: string;
   batchSize: number;
   concurrency: number;
+  tenant?: string;
 }
 
 function readArgs(argv: string[]): Args | 'help' {
@@ -53,6 +58,7 @@ function readArgs(argv: string[]): Args | 'help' {
         items: { type: 'string' },
         'batch-size': { type: 'string' },
         concurrency: { type: 'string' },
+        tenant: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,7 +76,28 @@ function readArgs(argv: string[]): Args | 'help' {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
     throw new UsageError(`--concurrency must be an integer between 1 and 16, got "${values.concurrency}"`);
   }
-  return { events: values.events, items: values.items, batchSize, concurrency };
+  let tenant: string | undefined;
+  try {
+    tenant = values.tenant === undefined ? undefined : checkTenantId(values.tenant, 'tenant');
+  } catch (err) {
+    throw new UsageError(`--tenant: ${(err as Error).message}`);
+  }
+  return { events: values.events, items: values.items, batchSize, concurrency, tenant };
+}
+
+/** A registered tenant's database URL; refuses an id the control database does not list, so a typo creates nothing. */
+async function existingTenantDatabase(controlUrl: string, tenantId: string): Promise<string> {
+  await ensureDatabase(controlUrl);
+  await applyMigrations(controlUrl);
+  const control = new Client({ connectionString: controlUrl });
+  await control.connect();
+  try {
+    const found = await control.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
+    if (!found.rowCount) throw new UsageError(`tenant "${tenantId}" does not exist (npm run tenants -- list)`);
+  } finally {
+    await control.end();
+  }
+  return tenantDatabaseUrl(controlUrl, tenantId);
 }
 
 function checkFile(what: string, file: string): void {
@@ -149,7 +176,9 @@ async function run(argv: string[]): Promise<number> {
   if (args.items) await checkHeader(args.items, itemColumns);
   if (args.events) await checkHeader(args.events, eventColumns);
 
-  const { databaseUrl, userIdPseudonymKey } = loadConfig();
+  const config = loadConfig();
+  const { userIdPseudonymKey } = config;
+  const databaseUrl = args.tenant && args.tenant !== DEFAULT_TENANT ? await existingTenantDatabase(config.databaseUrl, args.tenant) : config.databaseUrl;
   const userIds = new UserIdPseudonymizer(userIdPseudonymKey);
   const shownUrl = new URL(databaseUrl);
   shownUrl.password = shownUrl.password ? '***' : '';
