@@ -97,6 +97,15 @@ async function main(): Promise<void> {
     // pg pools close connections idle for 10 s (node-postgres' default idleTimeoutMillis).
     await new Promise((r) => setTimeout(r, 15_000));
     const idle = snapshot();
+    // What the connections tenants still hold when idle last ran: names the periodic work that keeps them open.
+    const probe = new Client({ connectionString: config.databaseUrl });
+    await probe.connect();
+    const held = await probe.query<{ query: string; n: number }>(
+      `SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query, count(*)::int AS n FROM pg_stat_activity
+       WHERE datname LIKE $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+      [`${control.pathname.slice(1)}_t_%`],
+    );
+    await probe.end();
     const per = (a: number, b: number) => ((a - b) / n).toFixed(2);
     console.log(`| | RSS MB | heap MB | Postgres conns | Redis conns |`);
     console.log(`|---|---|---|---|---|`);
@@ -105,6 +114,8 @@ async function main(): Promise<void> {
     console.log(`| ${n} tenants, idle 15 s | ${idle.rssMb.toFixed(0)} | ${idle.heapMb.toFixed(0)} | ${idle.pg} | ${idle.redis} |`);
     console.log(`| per tenant, just served | ${per(busy.rssMb, before.rssMb)} | ${per(busy.heapMb, before.heapMb)} | ${per(busy.pg, before.pg)} | ${per(busy.redis, before.redis)} |`);
     console.log(`| per tenant, idle | ${per(idle.rssMb, before.rssMb)} | ${per(idle.heapMb, before.heapMb)} | ${per(idle.pg, before.pg)} | ${per(idle.redis, before.redis)} |`);
+    console.log(`\nlast statement of the tenants' idle connections:`);
+    for (const r of held.rows) console.log(`  ${r.n} × ${r.query}`);
     console.log(`\ncreateTenant (database created + migrated): ${provisionMs.toFixed(0)} ms per tenant; workers: ${values.workers ? 'on' : 'off'}; ${os.cpus().length} cores; loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     for (const r of roles.reverse()) await r.stop();
