@@ -4,6 +4,8 @@ import { SCALES, type ShopShape } from './syntheticShop';
 
 export const PHASES = ['recommendations', 'ingestion', 'push', 'costs', 'epochs', 'topk', 'ann', 'search', 'retrain-bench'] as const;
 export type Phase = (typeof PHASES)[number];
+/** Phases that run in the bench process itself, with no deployment. */
+export const MICRO_PHASES: readonly Phase[] = ['topk', 'ann'];
 
 export interface BenchArgs {
   events?: string;
@@ -27,6 +29,8 @@ export interface BenchArgs {
   /** Models retrained at the end (kept components unchanged) to time their epochs in the worker. */
   epochModels: string[];
   skip: Set<Phase>;
+  /** Only in-process micro-benchmarks asked for (--only topk,ann): no deployment, data or system is started. */
+  microOnly: boolean;
   /** Re-render the docs section from a JSON file of an earlier run instead of measuring. */
   renderFrom?: string;
 }
@@ -46,6 +50,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --calm-rate 50 --calm-seconds 30                     the same at a rate a small machine is not saturated by
   --epoch-models mf       models retrained at the end to time their epochs (TensorFlow.js models train in epochs)
   --skip <phases>         comma-separated: ${PHASES.join(', ')}
+  --only <phases>         run these phases alone; --only topk,ann runs the in-process top-K and ANN micro-benchmarks
+                          in a minute or two, without a deployment, and regenerates their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
 `;
 
@@ -79,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'calm-rate': { type: 'string' },
       'calm-seconds': { type: 'string' },
       skip: { type: 'string', default: '' },
+      only: { type: 'string' },
       'render-from': { type: 'string' },
       'epoch-models': { type: 'string', default: 'mf' },
       help: { type: 'boolean', default: false },
@@ -88,9 +95,16 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   if (values.items && !values.events) throw new UsageError(`--items needs --events.\n\n${USAGE}`);
   const scale = values.scale as string;
   if (scale !== 'full' && scale !== 'small') throw new UsageError(`--scale must be full or small, got "${scale}"`);
-  const skip = values.skip ? values.skip.split(',').map((s) => s.trim()).filter(Boolean) : [];
-  const unknown = skip.filter((s) => !(PHASES as readonly string[]).includes(s));
-  if (unknown.length) throw new UsageError(`--skip: unknown phase ${unknown.join(', ')}; phases: ${PHASES.join(', ')}`);
+  const phaseList = (flag: string, raw: string) => {
+    const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = list.filter((s) => !(PHASES as readonly string[]).includes(s));
+    if (unknown.length) throw new UsageError(`--${flag}: unknown phase ${unknown.join(', ')}; phases: ${PHASES.join(', ')}`);
+    return list as Phase[];
+  };
+  const only = values.only === undefined ? null : phaseList('only', values.only);
+  if (only && values.skip) throw new UsageError(`--only and --skip exclude each other.\n\n${USAGE}`);
+  const skip = only ? PHASES.filter((p) => !only.includes(p)) : phaseList('skip', values.skip);
+  const microOnly = only !== null && only.length > 0 && only.every((p) => MICRO_PHASES.includes(p));
   const connections = values.connections.split(',').map((c) => positive('connections', c, 1));
   const shape = SCALES[scale];
   return {
@@ -112,7 +126,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     calmSeconds: positive('calm-seconds', values['calm-seconds'], 30),
     trafficUsers: Math.min(shape.users, 20_000),
     epochModels: values['epoch-models'].split(',').map((m) => m.trim()).filter(Boolean),
-    skip: new Set(skip as Phase[]),
+    skip: new Set(skip),
+    microOnly,
     renderFrom: values['render-from'],
   };
 }

@@ -16,6 +16,8 @@ export interface EmbeddingSource {
   userVector(history: UserHistory, ctx?: ScoreContext): Float32Array | null;
   /** Item j's score for user vector w: what scoreUser writes at j (computed in float64, so equal to ~1e-6). */
   scoreOf(w: Float32Array, j: number): number;
+  /** Up to `count` real user vectors (dim floats each) to calibrate the index on, or null when the model has none. */
+  sampleQueries(count: number): Float32Array | null;
 }
 
 /** The embedding view of a model, or null for models that do not score by embeddings (pop, itemknn, content). */
@@ -54,6 +56,19 @@ function mfSource(model: MatrixFactorization): EmbeddingSource {
       return trained ?? model.foldIn(history, new Float32Array(dim));
     },
     scoreOf: (w, j) => dot(w, model.itemEmbedding(j)) + model.itemBiasOf(j),
+    // Trained users spread over the user table: the index is calibrated on the vectors it will be asked with.
+    sampleQueries: (count) => {
+      const found: Float32Array[] = [];
+      const users = model.numUsers;
+      for (let k = 0; k < count && users > 0; k++) {
+        const w = model.userEmbedding(Math.floor((k * users) / count));
+        if (w) found.push(w);
+      }
+      if (found.length < count / 2) return null;
+      const out = new Float32Array(found.length * dim);
+      found.forEach((w, k) => out.set(w, k * dim));
+      return out;
+    },
   };
 }
 
@@ -67,5 +82,7 @@ function seqSource(model: SequentialRecommender): EmbeddingSource {
     // scoreUser scores with the last position's hidden state; without a known item it writes zeros (no evidence).
     userVector: (history) => model.hiddenStates([history.items]),
     scoreOf: (w, j) => dot(w, model.itemEmbedding(j)),
+    // Hidden states need histories; the index falls back on mixes of item embeddings.
+    sampleQueries: () => null,
   };
 }

@@ -50,6 +50,8 @@ export interface ItemIndexOptions {
   /** 'ivf' (default): the pure-TypeScript index, on every machine. 'hnsw': hnswlib-node, IVF when it does not load. */
   engine?: 'ivf' | 'hnsw';
   ivf?: Partial<IvfParams>;
+  /** Queries like serving's (dim floats each) for the IVF to calibrate its probes on; default: mixes of items. */
+  calibrationQueries?: Float32Array;
   hnsw?: Partial<HnswParams>;
   /** Supplies the native module; tests pass `() => null` to exercise the fallback. */
   loadModule?: () => HnswModule | null;
@@ -67,10 +69,10 @@ export async function buildItemVectorIndex(table: ItemEmbeddingTable, opts: Item
   if (opts.engine === 'hnsw') {
     const hnswlib = (opts.loadModule ?? loadHnswlib)();
     if (hnswlib !== null) return buildHnswItemIndex(hnswlib, table, opts.hnsw, opts.onProgress);
-    const ivf = await buildIvfItemIndex(table, opts.ivf, opts.onProgress);
+    const ivf = await buildIvfItemIndex(table, opts.ivf, opts.onProgress, opts.calibrationQueries);
     return withReason(ivf, 'hnswlib-node is not installed (optional dependency): serving the IVF index');
   }
-  return buildIvfItemIndex(table, opts.ivf, opts.onProgress);
+  return buildIvfItemIndex(table, opts.ivf, opts.onProgress, opts.calibrationQueries);
 }
 
 function withReason(index: ItemVectorIndex, reason: string): ItemVectorIndex {
