@@ -16,6 +16,9 @@ export interface SasrecShape {
 
 const LN_EPSILON = 1e-6;
 
+/** Name of the [numItems] output bias added to every item's logit. */
+export const OUTPUT_BIAS = 'out.bias';
+
 /**
  * Names and shapes of every weight. 'items' [numItems, d] is both the input and the output embedding;
  * the padding id `numItems` has no row (its input is zeros).
@@ -44,7 +47,9 @@ export function weightShapes(s: SasrecShape): [string, number[]][] {
       [`b${b}.ff2.b`, [d]],
     );
   }
-  out.push(['out.ln.g', [d]], ['out.ln.b', [d]]);
+  // A learned per-item output bias: popularity is learned in a few steps this way instead of being squeezed
+  // into the embeddings, which matters when the time budget allows only a few hundred steps.
+  out.push(['out.ln.g', [d]], ['out.ln.b', [d]], [OUTPUT_BIAS, [s.numItems]]);
   return out;
 }
 
@@ -95,7 +100,7 @@ export function networkWeightNames(s: SasrecShape): string[] {
 export function networkTensors(s: SasrecShape, weights: Map<string, Float32Array>): NetworkTensors {
   const out: NetworkTensors = new Map();
   for (const [name, dims] of weightShapes(s)) {
-    if (name === 'items') continue;
+    if (name === 'items' || name === OUTPUT_BIAS) continue;
     const values = weights.get(name);
     if (!values) throw new Error(`sasrec weight ${name} missing`);
     out.set(name, tf.tensor(values, dims));

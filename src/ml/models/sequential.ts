@@ -12,6 +12,7 @@ import { sampledSoftmaxLoss } from '../kernels/sampledSoftmax';
 import { arrayBytes, jsonBytes, readFloat32, readJson } from './artifactCodec';
 import { booleanParam, numberParam, type Params } from './modelParams';
 import {
+  OUTPUT_BIAS,
   SasrecNetwork,
   gatherRows,
   initialWeights,
@@ -66,7 +67,7 @@ export const SEQ_DEFAULTS: Readonly<SequentialParams> = Object.freeze({
   popularNegatives: 0.5,
   tokensPerBatch: 2048,
   windowsPerUser: 4,
-  patience: 3,
+  patience: 5,
   validationUsers: 3000,
   maxTrainSeconds: 240,
   lazyAdam: false,
@@ -111,7 +112,8 @@ interface Trainer {
 
 interface SeqHeader {
   format: 'freshrec-seq';
-  version: 1;
+  /** 1: no output bias (read as a zero bias); 2: with it. */
+  version: 1 | 2;
   shape: SasrecShape;
   params: SequentialParams;
   trainedEpochs: number;
@@ -161,13 +163,16 @@ export class SequentialRecommender implements Recommender {
     // Weights live in JS (see training/adam); each step only creates the leaf tensors it differentiates.
     // Dense Adam on the item table by default: lazy updates learn the many rarely seen items far too slowly.
     const weights = initialWeights(shape, rng);
+    const targetCounts = new Float64Array(numItems);
+    for (const w of windows) for (let t = 1; t <= w.length; t++) targetCounts[data.items[w.start + t]]++;
+    // The output bias starts at the log prior of each item as a target (centred), as a softmax's bias
+    // converges there anyway: Adam's small steps would otherwise spend the whole time budget getting there.
+    initLogPriorBias(weights.get(OUTPUT_BIAS) as Float32Array, targetCounts);
     const adam = { learningRate: p.learningRate, beta2: 0.98 };
     const names = networkWeightNames(shape);
     const tables = new Map<string, AdamTable>();
     for (const [name, dims] of weightShapes(shape)) tables.set(name, new AdamTable(weights.get(name) as Float32Array, dims[dims.length - 1], adam));
     const itemGrads = new RowGradients(numItems, p.dim);
-    const targetCounts = new Float64Array(numItems);
-    for (const w of windows) for (let t = 1; t <= w.length; t++) targetCounts[data.items[w.start + t]]++;
     const sampler = new NegativeSampler(targetCounts, p.popularNegatives);
     const tracker = new ValidationTracker<Map<string, Float32Array>>(p.patience);
     const dropout: Dropout | null = p.dropout > 0 ? { rate: p.dropout, random: rng } : null;
@@ -224,9 +229,12 @@ export class SequentialRecommender implements Recommender {
     const negIds = sampler.sample(this.params.negatives, rng);
     const correction = sampler.correction(targets, negIds);
     const items = (tables.get('items') as AdamTable).values;
+    const biasLeaf = names.indexOf(OUTPUT_BIAS);
     let read: Float32Array[] = [];
     tf.tidy(() => {
       const validT = tf.tensor1d(Int32Array.from(valid), 'int32');
+      const targetsT = tf.tensor1d(targets, 'int32');
+      const negIdsT = tf.tensor1d(negIds, 'int32');
       const leaves: tf.Tensor[] = [
         tf.tensor3d(gatherRows(items, dim, batch.items), [batch.batch, batch.length, dim]),
         tf.tensor2d(gatherRows(items, dim, targets), [P, dim]),
@@ -238,8 +246,9 @@ export class SequentialRecommender implements Recommender {
         const net = new SasrecNetwork(shape, new Map(names.map((name, i) => [name, rest[i]])));
         const h = net.forward(batch, inputRows as tf.Tensor3D, dropout).reshape([batch.batch * batch.length, dim]);
         const hv = tf.gather(h, validT) as tf.Tensor2D; // [P, d]
-        const pos = tf.sum(tf.mul(hv, targetRows), 1) as tf.Tensor1D;
-        const neg = matMul2d(hv, tf.transpose(negRows) as tf.Tensor2D);
+        const bias = rest[biasLeaf];
+        const pos = tf.add(tf.sum(tf.mul(hv, targetRows), 1), tf.gather(bias, targetsT)) as tf.Tensor1D;
+        const neg = tf.add(matMul2d(hv, tf.transpose(negRows) as tf.Tensor2D), tf.gather(bias, negIdsT).expandDims(0)) as tf.Tensor2D;
         return sampledSoftmaxLoss(pos, neg, targets, negIds, correction);
       };
       const { value, grads } = tf.valueAndGrads(loss)(leaves);
@@ -347,8 +356,8 @@ export class SequentialRecommender implements Recommender {
   private itemScorer(): ItemDotScorer {
     if (this.scorer === null) {
       const shape = this.shape as SasrecShape;
-      const table = (this.weights as Map<string, Float32Array>).get('items') as Float32Array;
-      this.scorer = new ItemDotScorer(table, null, shape.dim);
+      const weights = this.weights as Map<string, Float32Array>;
+      this.scorer = new ItemDotScorer(weights.get('items') as Float32Array, weights.get(OUTPUT_BIAS) ?? null, shape.dim);
     }
     return this.scorer;
   }
@@ -362,7 +371,7 @@ export class SequentialRecommender implements Recommender {
 
   save(): ModelArtifacts {
     if (this.shape === null || this.weights === null) throw new Error('seq model is not trained');
-    const header: SeqHeader = { format: 'freshrec-seq', version: 1, shape: this.shape, params: this.params, trainedEpochs: this.trainedEpochs };
+    const header: SeqHeader = { format: 'freshrec-seq', version: 2, shape: this.shape, params: this.params, trainedEpochs: this.trainedEpochs };
     const shapes = weightShapes(this.shape);
     const total = shapes.reduce((a, [, dims]) => a + dims.reduce((x, y) => x * y, 1), 0);
     const flat = new Float32Array(total);
@@ -378,12 +387,16 @@ export class SequentialRecommender implements Recommender {
   /** Restores a saved state (see loadSequentialRecommender). */
   restore(artifacts: ModelArtifacts): this {
     const header = readJson<SeqHeader>(artifacts, 'header');
-    if (header.format !== 'freshrec-seq' || header.version !== 1) throw new Error('not a freshrec seq v1 artefact');
+    if (header.format !== 'freshrec-seq' || (header.version !== 1 && header.version !== 2)) throw new Error('not a freshrec seq v1/v2 artefact');
     const flat = readFloat32(artifacts, 'weights');
     const weights = new Map<string, Float32Array>();
     let offset = 0;
     for (const [name, dims] of weightShapes(header.shape)) {
       const size = dims.reduce((a, b) => a * b, 1);
+      if (name === OUTPUT_BIAS && header.version === 1) {
+        weights.set(name, new Float32Array(size));
+        continue;
+      }
       if (offset + size > flat.length) throw new Error('seq artefact is shorter than its header says');
       weights.set(name, flat.slice(offset, offset + size));
       offset += size;
@@ -404,6 +417,14 @@ export class SequentialRecommender implements Recommender {
 
 export function loadSequentialRecommender(artifacts: ModelArtifacts): SequentialRecommender {
   return new SequentialRecommender().restore(artifacts);
+}
+
+/** bias[i] = log(count[i] + 1) minus its mean. */
+function initLogPriorBias(bias: Float32Array, counts: Float64Array): void {
+  let mean = 0;
+  for (let i = 0; i < bias.length; i++) mean += Math.log(counts[i] + 1);
+  mean /= Math.max(1, bias.length);
+  for (let i = 0; i < bias.length; i++) bias[i] = Math.log(counts[i] + 1) - mean;
 }
 
 function copyWeights(weights: Map<string, Float32Array>): Map<string, Float32Array> {
