@@ -1,7 +1,9 @@
 // `npx tsx src/cli/benchRetrain.ts [--events 1000000] [--models pop,itemknn] [--fuse pop,itemknn]`: measures retrain
 // jobs in a real BullMQ worker on a synthetic shop of ~N events written to a scratch database (created here and
 // dropped at the end), and prints a Markdown table of wall time per phase and peak RSS for each model alone, for
-// the fused full retrain of DEFAULT_MODELS and for the incremental retrain of INCREMENTAL_MODELS.
+// the fused full retrain of DEFAULT_MODELS and for the incremental retrain of INCREMENTAL_MODELS. Once a first model
+// is served, an API process answers a steady stream of `recommendations` queries (--probe-rate per second), and each
+// job's row gives their latency while it ran.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { Client, type Pool } from 'pg';
@@ -17,6 +19,9 @@ import { PeakRssSampler } from '../ml/evaluation/evaluateModel';
 import { createRng, randInt, type Rng } from '../ml/random';
 import type { TrainingJobChanged } from '../pubsub/topics';
 import { deleteKeysWithPrefix } from '../redis/redisConnections';
+import { startSystemProcess, waitForApi, type SystemProcess } from '../bench/systemProcesses';
+import { QueryProbe, type ProbeWindow } from '../bench/queryProbe';
+import { fmt, sleep } from '../bench/stats';
 
 const TYPES: [string, number][] = [
   ['VIEW', 0.7],
@@ -125,6 +130,11 @@ async function seedDatabase(url: string, shop: Shop, events: number): Promise<nu
 interface Measured {
   label: string;
   seconds: number;
+  /** Epoch ms the worker started and finished the job. */
+  startedAt: number;
+  finishedAt: number;
+  /** Latency of the probe's queries while the job ran; null before the API served. */
+  queries: ProbeWindow | null;
   phases: Map<string, number>;
   peakRssMb: number;
   outcome: string;
@@ -163,7 +173,7 @@ async function measure(services: Services, label: string, models: string[], full
   }
   const f = final as TrainingJobChanged | null;
   const outcome = !f ? 'unknown' : f.status === 'failed' ? `failed: ${f.error}` : `v${f.servedVersion}, ${f.metrics?.promoted ? 'promoted' : 'kept ready'}, NDCG@10 ${Number(f.metrics?.ndcg ?? 0).toFixed(4)}`;
-  return { label, seconds, phases, peakRssMb, outcome };
+  return { label, seconds, startedAt: job?.processedOn ?? 0, finishedAt: job?.finishedOn ?? 0, queries: null, phases, peakRssMb, outcome };
 }
 
 function table(rows: Measured[]): string {
@@ -175,12 +185,17 @@ function table(rows: Measured[]): string {
     ['fusion fit + score', (m) => (m.phases.get('fitting fusion') ?? 0) + (m.phases.get('evaluating fusion') ?? 0)],
     ['gate (score active)', (m) => (m.phases.get('comparing with the active version') ?? 0) + (m.phases.get('publishing') ?? 0)],
   ];
-  const head = `| retrain | job wall time | ${cols.map((c) => c[0]).join(' | ')} | peak RSS | result |`;
-  const sep = `|${'---|'.repeat(cols.length + 4)}`;
+  const head = `| retrain | job wall time | ${cols.map((c) => c[0]).join(' | ')} | peak RSS | queries meanwhile: p50 / p99 (answered / failed) | result |`;
+  const sep = `|${'---|'.repeat(cols.length + 5)}`;
   const body = rows.map(
-    (m) => `| ${m.label} | **${m.seconds.toFixed(1)} s** | ${cols.map((c) => `${c[1](m).toFixed(1)} s`).join(' | ')} | ${Math.round(m.peakRssMb)} MiB | ${m.outcome} |`,
+    (m) =>
+      `| ${m.label} | **${m.seconds.toFixed(1)} s** | ${cols.map((c) => `${c[1](m).toFixed(1)} s`).join(' | ')} | ${Math.round(m.peakRssMb)} MiB | ${probeCell(m.queries)} | ${m.outcome} |`,
   );
   return [head, sep, ...body].join('\n');
+}
+
+function probeCell(w: ProbeWindow | null): string {
+  return w ? `${fmt(w.p50Ms)} / ${fmt(w.p99Ms)} ms (${w.sent - w.failed} / ${w.failed})` : '–';
 }
 
 async function dropScratch(services: Services | null, base: URL, name: string, keepDb: boolean): Promise<void> {
@@ -206,6 +221,7 @@ async function main(): Promise<void> {
       models: { type: 'string' },
       fuse: { type: 'string' },
       'keep-db': { type: 'boolean', default: false },
+      'probe-rate': { type: 'string', default: '20' },
     },
   });
   const events = Number(values.events);
@@ -219,7 +235,14 @@ async function main(): Promise<void> {
   let services: Services | null = null;
   const rows: Measured[] = [];
   let cleaned: Promise<void> | null = null;
-  const cleanup = () => (cleaned ??= dropScratch(services, base, name, values['keep-db'] === true));
+  const probing: { current: { api: SystemProcess; probe: QueryProbe; baseline: { from: number; to: number } } | null } = { current: null };
+  const stopProbe = async () => {
+    const running = probing.current;
+    probing.current = null;
+    await running?.probe.stop();
+    await running?.api.stop();
+  };
+  const cleanup = () => (cleaned ??= stopProbe().then(() => dropScratch(services, base, name, values['keep-db'] === true)));
   // Cut short (a caller's timeout, Ctrl-C): report what was measured, then drop the scratch data.
   const stop = (signal: string) => {
     console.log(`interrupted by ${signal}; measured so far:\n\n${table(rows)}`);
@@ -246,10 +269,31 @@ async function main(): Promise<void> {
     await worker.waitUntilReady();
     await installRetrainSchedules(ready.retrainProducer.queue, { fullCron: '', fullModels: [], incrementalCron: '', incrementalModels: [] });
     const kinds = values.models ? values.models.split(',') : availableKinds();
+    const probeRate = Number(values['probe-rate']);
+    // The probe needs a served model: it starts after the first job.
+    const startProbe = async () => {
+      const api = await startSystemProcess('api', {
+        NODE_ENV: 'production',
+        DATABASE_URL: config.databaseUrl,
+        REDIS_URL: config.redisUrl,
+        REDIS_PREFIX: config.redisPrefix,
+        ADMIN_API_KEY: config.adminApiKey,
+        CLIENT_API_KEY: config.clientApiKey,
+        RATE_LIMIT_PER_SECOND: '0',
+        LOG_LEVEL: 'warn',
+      });
+      await waitForApi(api);
+      const probe = new QueryProbe({ url: api.url, clientKey: config.clientApiKey, rate: probeRate, users: shop.users, userId: (k) => `u${k}` });
+      // A quiet stretch first: the same queries with no job running.
+      const from = Date.now() + 2000;
+      await sleep(17_000);
+      probing.current = { api, probe, baseline: { from, to: Date.now() } };
+    };
     const run = async (label: string, models: string[], full: boolean) => {
       rows.push(await measure(ready, label, models, full));
       // Each row as soon as it is measured, so a long run that is cut short still reports what it finished.
       process.stderr.write(`${table(rows.slice(-1)).split('\n')[2]}\n`);
+      if (probeRate > 0 && !probing.current) await startProbe();
     };
     for (const kind of kinds) await run(`${kind} alone (full)`, [kind], true);
     // The scheduled retrains: a full fused retrain of DEFAULT_MODELS (or --fuse), then an incremental one of
@@ -258,6 +302,14 @@ async function main(): Promise<void> {
     if (fused.length > 1) await run(`${fused.join(' + ')} (full, fused)`, fused, true);
     await run(`${config.incrementalModels.join(' + ')} (incremental)`, config.incrementalModels, false);
     await worker.close();
+    if (probing.current) {
+      const { probe, baseline } = probing.current;
+      // Queries still in flight when the last job ended get time to answer (or time out) before windows are read.
+      await sleep(5000);
+      for (const m of rows) if (m.startedAt >= baseline.to) m.queries = probe.window(m.startedAt, m.finishedAt);
+      console.log(`queries with no job running (${probeRate}/s, ${((baseline.to - baseline.from) / 1000).toFixed(0)} s): ${probeCell(probe.window(baseline.from, baseline.to))}`);
+      await stopProbe();
+    }
     const sizes = await ready.db.$queryRawUnsafe<{ users: bigint; items: bigint }[]>(
       'SELECT count(DISTINCT user_id) AS users, count(DISTINCT item_id) AS items FROM events',
     );
