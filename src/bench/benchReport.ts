@@ -154,7 +154,7 @@ function microBenchLines(r: Pick<BenchResults, 'topK' | 'ann'>): string[] {
     );
     for (const d of a.datasets) {
       lines.push(
-        `**${fmtInt(d.clusters)} clusters** — ${d.index}. Build ${fmt(d.buildSeconds)} s (wall, one thread); resident memory grew ${fmt(d.rssGrowthMiB, 0)} MiB ` +
+        `**${fmtInt(d.clusters)} clusters** — ${d.index}. Build ${fmt(d.buildSeconds)} s (wall, one thread; the event loop was blocked ${fmt(d.buildMaxStallMs, 0)} ms at most); resident memory grew ${fmt(d.rssGrowthMiB, 0)} MiB ` +
           `(estimate ${fmt(d.estimatedMiB, 0)} MiB). Exact: ${fmt(d.exactCpuMs, 2)} ms CPU per query (wall p50 ${fmt(d.exactP50Ms, 2)} ms), top 500 ${fmt(d.exactCpuMsTop500, 2)} ms. ` +
           `Serving an mf component (\`ServingModel.scoreComponents\`, a 500-item head, fusion over it): ${fmt(d.servingExactCpuMs, 2)} ms CPU per list exact, ` +
           `**${fmt(d.servingAnnCpuMs, 2)} ms** from the index.`,

@@ -71,7 +71,7 @@ class IvfItemIndex implements ItemVectorIndex {
   }
 
   search(query: Float32Array, k: number, skip?: (i: number) => boolean): TopK {
-    return this.searchWithRange(query, k, skip);
+    return this.find(query, k, skip, false);
   }
 
   /**
@@ -79,6 +79,10 @@ class IvfItemIndex implements ItemVectorIndex {
    * the highest and lowest score seen, the lowest over the lists nearest to [−w, −1, 0].
    */
   searchWithRange(query: Float32Array, k: number, skip?: (i: number) => boolean): RangedTopK {
+    return this.find(query, k, skip, true);
+  }
+
+  private find(query: Float32Array, k: number, skip: ((i: number) => boolean) | undefined, withLowest: boolean): RangedTopK {
     const L = this.lists.starts.length - 1;
     const want = Math.max(0, Math.min(k, this.numItems));
     const heap = new ScoreHeap(want);
@@ -93,9 +97,11 @@ class IvfItemIndex implements ItemVectorIndex {
       const all = topK(closeness, L).indices;
       for (let p = probes; p < L && heap.length < want; p++) this.scan(all[p], query, heap, range, skip);
     }
-    augmentQuery(query, this.lists.dim, -1, this.lists.query);
-    const lowest = topK(this.closeness(this.lists.query), probes).indices;
-    for (const l of lowest) this.scan(l, query, null, range, undefined);
+    if (withLowest) {
+      augmentQuery(query, this.lists.dim, -1, this.lists.query);
+      const lowest = topK(this.closeness(this.lists.query), probes).indices;
+      for (const l of lowest) this.scan(l, query, null, range, undefined);
+    }
     const top = heap.result();
     return { ...top, min: range.min <= range.max ? range.min : 0, max: range.min <= range.max ? range.max : 0 };
   }
@@ -185,13 +191,14 @@ export async function buildIvfItemIndex(
     read(i, x);
     listOf[i] = nearest.nearest(x);
     starts[listOf[i] + 1]++;
-    if ((i + 1) % 2000 === 0) await pause();
+    if ((i + 1) % 250 === 0) await pause();
   }
   for (let l = 0; l < nearest.k; l++) starts[l + 1] += starts[l];
   const fill = starts.slice(0, nearest.k);
   const itemAt = new Int32Array(n);
   for (let i = 0; i < n; i++) itemAt[fill[listOf[i]]++] = i;
   onProgress?.(0.9);
+  await pause();
 
   const ordered = new Float32Array(n * dim);
   const orderedBias = bias === null ? null : new Float32Array(n);
@@ -200,6 +207,7 @@ export async function buildIvfItemIndex(
     const i = itemAt[p];
     ordered.set(embeddings.subarray(i * dim, (i + 1) * dim), p * dim);
     if (orderedBias && bias) orderedBias[p] = bias[i];
+    if ((p + 1) % 20_000 === 0) await pause();
   }
   for (let l = 0; l < nearest.k; l++) maxList = Math.max(maxList, starts[l + 1] - starts[l]);
   const lists: IvfLists = {
@@ -214,7 +222,8 @@ export async function buildIvfItemIndex(
     buffer: new Float32Array(maxList),
     query: new Float32Array(ad),
   };
-  const index = params.probes !== null ? new IvfItemIndex(lists, params.probes) : calibrate(lists, calibrationQueries ?? itemMixes(table, 64, params.seed), params.targetRecall, nearest.k);
+  await pause();
+  const index = params.probes !== null ? new IvfItemIndex(lists, params.probes) : await calibrate(lists, calibrationQueries ?? itemMixes(table, 64, params.seed), params.targetRecall, nearest.k);
   onProgress?.(1);
   return index;
 }
@@ -223,33 +232,40 @@ export async function buildIvfItemIndex(
  * The fewest probes reaching `target` recall@10 on `queries`: doubling from 4, then bisecting the last step to within
  * an eighth. The truth is the index scanning every list (exact, and no second copy of the table).
  */
-function calibrate(built: IvfLists, queries: Float32Array, target: number, lists: number): IvfItemIndex {
+async function calibrate(built: IvfLists, queries: Float32Array, target: number, lists: number): Promise<IvfItemIndex> {
   const dim = built.dim;
   const count = queries.length / dim;
+  const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
   const everyList = new IvfItemIndex(built, lists);
-  const truth = Array.from({ length: count }, (_, q) => everyList.search(queries.subarray(q * dim, (q + 1) * dim), 10).indices);
-  const recallAt = (probes: number) => {
+  const truth: Int32Array[] = [];
+  for (let q = 0; q < count; q++) {
+    // A full scan per query: let requests through after each.
+    await pause();
+    truth.push(everyList.search(query(q), 10).indices);
+  }
+  const recallAt = async (probes: number) => {
     const index = new IvfItemIndex(built, probes);
     let sum = 0;
     for (let q = 0; q < count; q++) {
-      const got = new Set(index.search(queries.subarray(q * dim, (q + 1) * dim), 10).indices);
+      const got = new Set(index.search(query(q), 10).indices);
       let hits = 0;
       for (const i of truth[q]) if (got.has(i)) hits++;
       sum += truth[q].length ? hits / truth[q].length : 1;
+      if (q % 8 === 7) await pause();
     }
     return count ? sum / count : 1;
   };
   let failed = 0;
   let probes = Math.min(4, lists);
-  let recall = recallAt(probes);
+  let recall = await recallAt(probes);
   while (recall < target && probes < lists) {
     failed = probes;
     probes = Math.min(lists, probes * 2);
-    recall = recallAt(probes);
+    recall = await recallAt(probes);
   }
   while (recall >= target && probes - failed > Math.max(1, probes >> 3)) {
     const mid = (failed + probes) >> 1;
-    const r = recallAt(mid);
+    const r = await recallAt(mid);
     if (r >= target) [probes, recall] = [mid, r];
     else failed = mid;
   }

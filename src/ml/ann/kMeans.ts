@@ -14,8 +14,8 @@ export interface KMeansOptions {
   pause?: () => Promise<void>;
 }
 
-// Points assigned between two pauses: ~10 ms of work at a few hundred centroids.
-const CHUNK = 1000;
+// Points assigned between two pauses: a few ms of work at a few hundred centroids.
+const CHUNK = 250;
 
 /** Scores a point against every centroid and returns the nearest; reuse one per centroid set. */
 export class NearestCentroid {
