@@ -24,7 +24,7 @@ export interface IvfParams {
   seed: number;
 }
 
-// Chosen on clustered 100k × 64 embeddings (docs/benchmarks.md, `npm run bench -- --only topk,ann`).
+// 2√n lists and calibrated probes: docs/scaling.md and docs/benchmarks.md (`npm run bench -- --only topk,ann`).
 export const IVF_DEFAULTS: Readonly<IvfParams> = Object.freeze({ lists: null, probes: null, targetRecall: 0.9, samplePerList: 32, iterations: 8, seed: 42 });
 
 /** How a built index was tuned, for logs and the benchmark. */
@@ -108,8 +108,8 @@ class IvfItemIndex implements ItemVectorIndex {
 
   /**
    * Lists are ranked by the inner product of the augmented query with their centroid (the centroid's score), not
-   * by distance: on clustered 100k × 64 data distance favoured the largest lists (26k items scanned for recall 0.8)
-   * where the inner product scans 7k for 0.92.
+   * by distance: on the bench's clustered data distance kept choosing the largest lists, scanning several times as
+   * many items for a lower recall.
    */
   private closeness(q: Float32Array): Float32Array {
     this.lists.probe.score(q, this.lists.closeness);
