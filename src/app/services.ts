@@ -94,6 +94,8 @@ export interface Services {
   bundles: BundleService;
   /** Maps client-sent user ids to the stored ones (identity unless USER_ID_PSEUDONYM_KEY is set). */
   userIds: UserIdPseudonymizer;
+  /** The process's shared Redis connections (the default tenant's), lent to further tenants' Services. */
+  redisConnections: { command: Redis; subscriber: Redis; queue: Redis };
   /** Connections a BullMQ worker may block on, created on demand and closed with the rest. */
   blockingConnection(name: string): Redis;
   close(): Promise<void>;
@@ -109,14 +111,19 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const tenantId = tenant?.tenantId ?? DEFAULT_TENANT;
   const control = tenant?.control;
   const db = createPrismaClient(config.databaseUrl, config.dbPoolSize);
-  const redis = createRedis(config.redisUrl, 'freshrec:cmd');
-  const subscriber = createRedis(config.redisUrl, 'freshrec:sub');
+  // A further tenant borrows the process's Redis connections: its keys, queues and channels are told apart by its
+  // prefix, not by the connection, so it costs no connection of its own outside the workers' blocking ones.
+  const lent = control?.redisConnections;
+  const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd');
+  const subscriber = lent?.subscriber ?? createRedis(config.redisUrl, 'freshrec:sub');
   const extra: Redis[] = [];
   const keys = new KeySpace(config.redisPrefix);
   const pubsub = new RedisPubSub(redis, subscriber, keys);
   const items = new ItemService(db, pubsub);
   // BullMQ never closes a connection it was handed, so every one is tracked here and closed in close().
-  const queueConnection = createRedis(config.redisUrl, 'freshrec:queue');
+  const queueConnection = lent?.queue ?? createRedis(config.redisUrl, 'freshrec:queue');
+  // Every tenant's pub/sub, queues and stores listen on these: no fixed number of listeners is "too many".
+  if (!lent) for (const c of [redis, subscriber, queueConnection]) c.setMaxListeners(0);
   const onlineProducer = new OnlineUpdateProducer(queueConnection, config.redisPrefix);
   // Without a listener an 'error' (Redis down) would be thrown from the emitter; it is logged and retried.
   onlineProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'online-update queue unavailable'));
@@ -238,6 +245,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     suggest,
     bundles,
     userIds,
+    redisConnections: { command: redis, subscriber, queue: queueConnection },
     blockingConnection(name) {
       const conn = createBlockingRedis(config.redisUrl, name);
       extra.push(conn);
@@ -256,7 +264,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
       await pubsub.close();
       await onlineProducer.close();
       await retrainProducer.close();
-      for (const c of [subscriber, queueConnection, ...extra, redis]) c.disconnect();
+      for (const c of [...(lent ? [] : [subscriber, queueConnection]), ...extra, ...(lent ? [] : [redis])]) c.disconnect();
       await db.$disconnect();
     },
   };

@@ -3,19 +3,22 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../redis/redisConnections';
 import { channelSuffix, type TopicName, type TopicPayloads } from './topics';
+import { withTimeout } from '../async/withTimeout';
 
 type Listener = (payload: unknown) => void;
 
 export class RedisPubSub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
+  private readonly onMessage: (channel: string, message: string) => void;
 
+  /** The connections may be shared by several instances (one per tenant): each handles only its own channels. */
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly keys: KeySpace,
   ) {
-    subscriber.on('message', (channel: string, message: string) => {
+    this.onMessage = (channel: string, message: string) => {
       const set = this.listeners.get(channel);
       if (!set) return;
       let payload: unknown;
@@ -25,7 +28,8 @@ export class RedisPubSub {
         return;
       }
       for (const fn of [...set]) fn(payload);
-    });
+    };
+    subscriber.on('message', this.onMessage);
   }
 
   async publish<T extends TopicName>(topic: T, payload: TopicPayloads[T], key?: string): Promise<number> {
@@ -106,8 +110,13 @@ export class RedisPubSub {
     return iterator;
   }
 
+  /** Drops this instance's channels and handler; a shared subscriber connection stays with its other users. */
   async close(): Promise<void> {
     this.closed = true;
+    const channels = [...this.listeners.keys()];
     this.listeners.clear();
+    this.subscriber.off('message', this.onMessage);
+    // Bounded: a Redis that does not answer must not hold up a shutdown (the connection's owner drops it anyway).
+    if (channels.length) await withTimeout(this.subscriber.unsubscribe(...channels), 1000).catch(() => undefined);
   }
 }
