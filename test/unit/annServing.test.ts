@@ -7,6 +7,11 @@ import { RecommendationService } from '../../src/domain/recommendations/recommen
 import { RuleSet } from '../../src/domain/rules/ruleSet';
 import { validateRules } from '../../src/domain/rules/rule';
 import { loadMatrixFactorization, MF_DEFAULTS } from '../../src/ml/models/matrixFactorization';
+import { ActiveModel } from '../../src/domain/models/activeModel';
+import { withVocabulary } from '../../src/domain/models/modelArtifacts';
+import type { ModelVersionStore } from '../../src/domain/models/modelVersionStore';
+import type { RedisPubSub } from '../../src/pubsub/redisPubSub';
+import type { Logger } from '../../src/logger';
 import { arrayBytes, jsonBytes } from '../../src/ml/models/artifactCodec';
 import type { Recommender } from '../../src/ml/recommender';
 import { createRng, randNormal } from '../../src/ml/random';
@@ -25,6 +30,10 @@ const tasteOf = (i: number) => Math.floor((i * TASTES) / N);
 
 /** An mf model whose item embeddings sit around one centre per taste, with a popularity bias. */
 function plantedMf(): Recommender {
+  return loadMatrixFactorization(plantedMfArtifacts());
+}
+
+function plantedMfArtifacts() {
   const rng = createRng(7);
   const centres = Float32Array.from({ length: TASTES * DIM }, () => randNormal(rng) * 0.5);
   const items = new Float32Array(N * DIM);
@@ -34,13 +43,13 @@ function plantedMf(): Recommender {
     bias[i] = randNormal(rng) * 0.2;
   }
   const header = { format: 'freshrec-mf', version: 1, dim: DIM, numUsers: 0, numItems: N, params: { ...MF_DEFAULTS, dim: DIM }, trainedEpochs: 1 };
-  return loadMatrixFactorization({
+  return {
     header: jsonBytes(header),
     userEmbeddings: arrayBytes(new Float32Array(0)),
     itemEmbeddings: arrayBytes(items),
     itemBias: arrayBytes(bias),
     trainedUsers: arrayBytes(new Uint8Array(0)),
-  });
+  };
 }
 
 function popularity(): Recommender {
@@ -154,5 +163,22 @@ describe('serving from the approximate item index', () => {
     const e = exact.recommendations.listForHistory('u', activity as never, 10);
     const exactIds = new Set(e.items.map((i) => i.id));
     expect(a.items.filter((i) => exactIds.has(i.id)).length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('indexes a version ActiveModel hot-swaps in before serving it, as services wires the hook', async () => {
+    const versions = {
+      active: async () => ({ id: 3, kind: 'mf', params: {}, dataWindow: null }),
+      artifacts: async () => withVocabulary(plantedMfArtifacts(), itemIds),
+    } as unknown as ModelVersionStore;
+    const log = { info: () => undefined, error: () => undefined, warn: () => undefined } as unknown as Logger;
+    const active = new ActiveModel(versions, {} as RedisPubSub, log);
+    let servedDuringPrepare: unknown = 'not called';
+    active.addSwapHooks({ prepare: async () => void (servedDuringPrepare = active.get()), retire: () => undefined });
+    active.addSwapHooks(new ItemIndexHook(1000, log));
+    await active.refresh();
+    expect(servedDuringPrepare).toBeNull();
+    expect(active.get()?.versionId).toBe(3);
+    expect(active.get()?.itemIndex('mf')?.kind).toBe('ivf');
+    await active.stop();
   });
 });
