@@ -96,5 +96,10 @@ describe('item vector index', () => {
     const ann = await buildItemVectorIndex(table, { annMinItems: 1000, engine: 'hnsw' });
     expect(ann.kind).toBe('hnsw');
     expect(recallAtK(ann, exact, queries, dim, 10)).toBeGreaterThanOrEqual(0.9);
+    const q = queries.subarray(0, dim);
+    const a = ann.searchWithRange(q, 10, (i) => i % 2 === 0);
+    const e = exact.searchWithRange(q, 10, (i) => i % 2 === 0);
+    expect(Math.abs(a.max - e.max) / (e.max - e.min)).toBeLessThan(0.05);
+    expect(Math.abs(a.min - e.min) / (e.max - e.min)).toBeLessThan(0.05);
   });
 });
