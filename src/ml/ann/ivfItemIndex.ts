@@ -1,6 +1,6 @@
 // Approximate top-K by inner product plus bias in plain TypeScript (an inverted-file index, IVF-flat), so the
 // approximate index exists on every machine: k-means over the MIPS-augmented items (mipsAugmentation.ts) splits
-// the catalogue into about √n lists; a query scores, exactly, only the items of the lists nearest to it.
+// the catalogue into 2√n lists; a query scores, exactly, only the items of the lists whose centroids score highest.
 import { ItemDotScorer } from '../kernels/itemDotScorer';
 import { createRng, randInt } from '../random';
 import { topK, type TopK } from '../topK';
@@ -14,7 +14,7 @@ export interface IvfParams {
   lists: number | null;
   /**
    * Lists scanned per query: the recall/latency knob at serving time. null: calibrated at build, the fewest
-   * (doubling from 4) whose recall@10 against exact search reaches `targetRecall` on the calibration queries.
+   * (doubling from 4, then bisecting) whose recall@10 against exact search reaches `targetRecall` on the calibration queries.
    */
   probes: number | null;
   targetRecall: number;
@@ -31,7 +31,7 @@ export const IVF_DEFAULTS: Readonly<IvfParams> = Object.freeze({ lists: null, pr
 export interface IvfCalibration {
   lists: number;
   probes: number;
-  /** recall@10 on the calibration queries at `probes` (NaN when probes were given, not calibrated). */
+  /** recall@10 on the calibration queries at `probes`. */
   recallAt10: number;
 }
 
