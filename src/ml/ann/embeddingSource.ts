@@ -1,5 +1,5 @@
 // What the approximate index needs of a model that scores items by a user vector against item embeddings (mf: w·v + b,
-// seq: hidden state · v): its item table, the user vector its own scoreUser would use, and one item's exact score.
+// seq: hidden state · v + b): its item table, the user vector its own scoreUser would use, and one item's exact score.
 // Kept beside the index, outside the models, so serving can ask for the few hundred best items instead of all.
 import type { Recommender, ScoreContext } from '../recommender';
 import type { UserHistory } from '../interactions';
@@ -89,17 +89,45 @@ function mfSource(model: MatrixFactorization): EmbeddingSource {
   };
 }
 
-function seqSource(model: SequentialRecommender): EmbeddingSource {
+function seqSource(model: SequentialRecommender): EmbeddingSource | null {
   const numItems = model.numItems;
   const dim = model.itemEmbedding(0).length;
+  const bias = seqOutputBias(model, numItems);
+  if (bias === null) return null;
   return {
     dim,
     numItems,
-    table: () => ({ embeddings: copyTable(numItems, dim, (i) => model.itemEmbedding(i)), bias: null, dim }),
+    table: () => ({ embeddings: copyTable(numItems, dim, (i) => model.itemEmbedding(i)), bias: bias.slice(), dim }),
     // scoreUser scores with the last position's hidden state; without a known item it writes zeros (no evidence).
     userVector: (history) => model.hiddenStates([history.items]),
-    scoreOf: scoreFromRows(numItems, dim, (i) => model.itemEmbedding(i), () => 0),
+    scoreOf: scoreFromRows(numItems, dim, (i) => model.itemEmbedding(i), (j) => bias[j]),
     // Hidden states need histories; the index falls back on mixes of item embeddings.
     sampleQueries: () => null,
   };
+}
+
+// Largest disagreement tolerated between two derivations of the bias (float32 scoring against float64 here).
+const BIAS_TOLERANCE = 1e-3;
+
+/**
+ * seq scores hidden · v_j + b_j with a per-item output bias it keeps to itself: b_j is read back as scoreUser's
+ * score minus the dot product, for two different histories. If they disagree, the model no longer scores as
+ * "vector · item + bias" and gets no index (null: scored exactly) rather than a wrong one.
+ */
+function seqOutputBias(model: SequentialRecommender, numItems: number): Float32Array | null {
+  const derive = (item: number): Float64Array | null => {
+    const history = { items: Int32Array.of(item), times: Float64Array.of(0), types: Uint8Array.of(0), weights: Float32Array.of(1) };
+    const hidden = model.hiddenStates([history.items]);
+    if (hidden === null) return null;
+    const out = new Float32Array(numItems);
+    model.scoreUser(history, out);
+    return Float64Array.from(out, (s, j) => s - dot(hidden, model.itemEmbedding(j)));
+  };
+  const a = derive(0);
+  const b = derive(numItems - 1);
+  if (a === null || b === null) return null;
+  let scale = 1;
+  for (let j = 0; j < numItems; j++) scale = Math.max(scale, Math.abs(a[j]));
+  for (let j = 0; j < numItems; j++) if (Math.abs(a[j] - b[j]) > BIAS_TOLERANCE * scale) return null;
+  return Float32Array.from(a);
 }
