@@ -1,6 +1,7 @@
 // The only reader of process.env: parses, validates and freezes every setting, and fails with a message
 // naming the variable. Everything else receives a Config object.
 import { randomBytes } from 'node:crypto';
+import { sentinelOptionsFromUrl } from './redis/redisUrl';
 
 export type Role = 'client' | 'admin';
 
@@ -120,6 +121,17 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return v;
 }
 
+/** A plain Redis URL, or a Sentinel one (redis+sentinel://host:port[,host:port]/<master name>[/<db>]). */
+function redisUrl(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  try {
+    if (sentinelOptionsFromUrl(v)) return v;
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+  return url(env, name, fallback, ['redis:', 'rediss:', 'redis+sentinel:', 'rediss+sentinel:']);
+}
+
 /** A cron pattern (5 or 6 fields, e.g. "0 3 * * *"), or '' for none; BullMQ parses it fully at scheduling. */
 function cron(env: Env, name: string): string {
   const v = str(env, name, '').trim();
@@ -183,7 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze({
     nodeEnv,
     databaseUrl: url(env, 'DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/freshrec', ['postgresql:', 'postgres:']),
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: redisUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     redisPrefix: prefix,
     port: int(env, 'PORT', 4000, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),

@@ -1,6 +1,7 @@
 // Start-up steps shared by the entry points: reach the services (with a clear message when they are down),
 // create and migrate the database, and keep the worker's queues and schedules in place.
-import Redis from 'ioredis';
+import { connectRedis } from '../redis/redisConnections';
+import { redisEndpoint } from '../redis/redisUrl';
 import { ConfigError, type Config } from '../config';
 import type { Logger } from '../logger';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
@@ -28,13 +29,13 @@ async function checkPostgres(config: Config): Promise<void> {
 }
 
 async function checkRedis(config: Config): Promise<void> {
-  const probe = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = connectRedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
     await probe.ping();
   } catch {
-    throw new ServiceDownError(`Redis is not answering at ${new URL(config.redisUrl).host}. ${HOW_TO_START}`);
+    throw new ServiceDownError(`Redis is not answering at ${redisEndpoint(config.redisUrl)}. ${HOW_TO_START}`);
   } finally {
     probe.disconnect();
   }

@@ -1,11 +1,18 @@
 // ioredis connections and the key namespace. Every Redis key, queue and channel of this deployment
 // lives under one prefix, so test runs and deployments sharing a Redis never see each other's data.
 import Redis, { type RedisOptions } from 'ioredis';
+import { sentinelOptionsFromUrl } from './redisUrl';
 
 export type { Redis };
 
+/** A connection to REDIS_URL: a plain URL, or a Sentinel URL whose master is looked up (and followed on failover). */
+export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  const sentinel = sentinelOptionsFromUrl(url);
+  return sentinel ? new Redis({ ...sentinel, ...options }) : new Redis(url, options);
+}
+
 export function createRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
-  const conn = new Redis(url, {
+  const conn = connectRedis(url, {
     connectionName: name,
     maxRetriesPerRequest: 2,
     // Queue commands only until the first connection, so start-up code need not wait for 'ready'.

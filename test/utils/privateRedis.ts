@@ -6,16 +6,18 @@ import { freePort } from './childProcesses';
 
 export interface PrivateRedis {
   url: string;
+  port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/** `extraArgs` go to redis-server as they are (e.g. `--replicaof 127.0.0.1 <port>`). */
+export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   let proc: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     for (let i = 0; i < 100; i++) {
@@ -40,5 +42,5 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
   };
   await start();
-  return { url, start, stop };
+  return { url, port, start, stop };
 }
