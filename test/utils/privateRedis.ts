@@ -1,6 +1,9 @@
 // A redis-server of the test's own on a spare loopback port, so fault tests can stop and restart Redis
 // without touching the machine's shared instance.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from './childProcesses';
 
@@ -16,8 +19,10 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
   const port = await freePort();
   let proc: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
+  // A replica's initial sync writes an RDB file even with --save "": it goes to the temp directory, not the checkout.
+  const dbfilename = `freshrec-test-redis-${port}.rdb`;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', os.tmpdir(), '--dbfilename', dbfilename, ...extraArgs], { stdio: 'ignore' });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     for (let i = 0; i < 100; i++) {
@@ -40,6 +45,7 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
       p.once('exit', () => resolve());
       p.kill('SIGKILL');
     });
+    rmSync(path.join(os.tmpdir(), dbfilename), { force: true });
   };
   await start();
   return { url, port, start, stop };
