@@ -2,6 +2,7 @@
 // normalise it. Ranking reads them only at candidate items, so fusion and normalisation cost O(candidates)
 // instead of O(catalogue); the dense buffers are the model's scratch, returned by `release`.
 import type { FusedScores } from './servingModel';
+import { ScoreHeap } from '../../ml/scoreHeap';
 
 export interface ComponentRow {
   kind: string;
@@ -118,52 +119,24 @@ export class ComponentScores {
 /**
  * The local indices of the `n` best eligible scores of row.local (unordered; -Infinity and NaN never), and the
  * row's min and range, in one pass over the scores. The heap rejects most items on their score alone, so
- * `eligible` runs for a few items only. This is src/ml/topK's heap with the min/max folded in: topK plus a
- * separate finiteRange pass costs ~0.2 ms more per component per list at 100k items, on the event path.
+ * `eligible` runs for a few items only. A separate range pass would cost ~0.2 ms more per component per list at
+ * 100k items, on the event path.
  */
 function headWithRange(row: ComponentRow, n: number, eligible: (j: number) => boolean): Int32Array {
   const a = row.local;
-  const heapIdx = new Int32Array(n);
-  const heapVal = new Float32Array(n);
-  let size = 0;
+  const heap = new ScoreHeap(n);
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < a.length; i++) {
     const s = a[i];
     if (s < min && s > -Infinity) min = s;
     if (s > max && s < Infinity) max = s;
-    if (!(s > -Infinity)) continue;
-    if (size === n && s <= heapVal[0]) continue;
-    if (!eligible(i)) continue;
-    let pos: number;
-    if (size < n) {
-      pos = size++;
-      while (pos > 0) {
-        const parent = (pos - 1) >> 1;
-        if (heapVal[parent] <= s) break;
-        heapVal[pos] = heapVal[parent];
-        heapIdx[pos] = heapIdx[parent];
-        pos = parent;
-      }
-    } else {
-      pos = 0;
-      for (;;) {
-        const l = 2 * pos + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const c = r < size && heapVal[r] < heapVal[l] ? r : l;
-        if (heapVal[c] >= s) break;
-        heapVal[pos] = heapVal[c];
-        heapIdx[pos] = heapIdx[c];
-        pos = c;
-      }
-    }
-    heapVal[pos] = s;
-    heapIdx[pos] = i;
+    if (!(s > -Infinity) || s <= heap.threshold) continue;
+    if (eligible(i)) heap.offer(i, s);
   }
   row.min = max >= min ? min : 0;
   row.range = max >= min ? max - min : 0;
-  return heapIdx.subarray(0, size);
+  return heap.unorderedIndices();
 }
 
 function rangeOf({ min, max }: { min: number; max: number }): { min: number; range: number } {

@@ -6,7 +6,7 @@ import { createRng, randInt } from '../random';
 import { topK, type TopK } from '../topK';
 import { augmentationRadius2, augmentedDim, augmentItem, augmentQuery } from './mipsAugmentation';
 import { kMeans, NearestCentroid } from './kMeans';
-import { ScoreHeap } from './scoreHeap';
+import { ScoreHeap } from '../scoreHeap';
 import type { ItemEmbeddingTable, ItemVectorIndex, RangedTopK } from './itemVectorIndex';
 
 export interface IvfParams {

@@ -1,11 +1,13 @@
-// The k best (item, score) pairs offered one at a time, in a binary min-heap: the approximate index scans a few
-// lists rather than one dense score array (src/ml/topK), so items arrive in pieces.
-import type { TopK } from '../topK';
+// The k best (item, score) pairs offered one at a time, in a binary min-heap with no allocation per offer: the one
+// heap behind top-K over a dense score array (topK.ts), a component's head (componentScores) and the ANN index.
+import type { TopK } from './topK';
 
 export class ScoreHeap {
   private readonly idx: Int32Array;
   private readonly val: Float32Array;
   private size = 0;
+  /** The root's score once full (-Infinity before): read once per scanned item, so kept as a plain field. */
+  private floor = -Infinity;
 
   constructor(readonly capacity: number) {
     this.idx = new Int32Array(capacity);
@@ -22,7 +24,7 @@ export class ScoreHeap {
 
   /** The score an offer must beat once the heap is full. */
   get threshold(): number {
-    return this.size < this.capacity ? -Infinity : this.val[0];
+    return this.floor;
   }
 
   /** Keeps (i, s) if it is among the best so far; callers check `threshold` first to spare work. */
@@ -55,9 +57,15 @@ export class ScoreHeap {
     }
     val[pos] = s;
     idx[pos] = i;
+    if (this.size === this.capacity) this.floor = val[0];
   }
 
-  /** Best first; ties by ascending index, as src/ml/topK orders them. */
+  /** The kept indices in heap order (not ranked): for callers that rank them by other scores anyway. */
+  unorderedIndices(): Int32Array {
+    return this.idx.subarray(0, this.size);
+  }
+
+  /** Best first; ties by ascending index, so results are deterministic. */
   result(): TopK {
     const order = Array.from({ length: this.size }, (_, j) => j).sort((a, b) => this.val[b] - this.val[a] || this.idx[a] - this.idx[b]);
     return { indices: Int32Array.from(order, (j) => this.idx[j]), scores: Float32Array.from(order, (j) => this.val[j]) };
