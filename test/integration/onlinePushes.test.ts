@@ -2,8 +2,9 @@
 // go back in time, and the last push reflects the last event.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
+import { trainPlantedShop } from '../utils/seedPlantedShop';
 import { collect, gqlOk, waitFor, wsClient } from '../utils/graphqlClient';
-import { complementOf, plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import { complementOf, plantedItems } from '../fixtures/plantedShop';
 
 describe('online pushes', () => {
   let env: TestEnv;
@@ -12,10 +13,7 @@ describe('online pushes', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     sys = await startTestSystem(env);
-    await sys.services.items.upsert(plantedItems());
-    await sys.services.events.trackBatch(plantedEvents());
-    await sys.services.training.retrain(['pop', 'itemknn']);
-    await waitFor(async () => sys.services.activeModel.get());
+    await trainPlantedShop(sys);
   });
 
   afterAll(async () => {

@@ -2,8 +2,9 @@
 // takes a user id (events, lists, subscriptions, admin lookups and erasure) works with the id the shop sends.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
-import { collect, gqlOk, waitFor, wsClient } from '../utils/graphqlClient';
-import { complementOf, plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import { trainPlantedShop } from '../utils/seedPlantedShop';
+import { collect, gqlOk, wsClient } from '../utils/graphqlClient';
+import { complementOf, plantedEvents } from '../fixtures/plantedShop';
 import { UserIdPseudonymizer } from '../../src/domain/users/userIdPseudonymizer';
 
 const KEY = 'pseudonym-test-key-0123456789abcdef';
@@ -17,10 +18,7 @@ describe('pseudonymised user ids', () => {
   beforeAll(async () => {
     env = await createTestEnv({ USER_ID_PSEUDONYM_KEY: KEY });
     sys = await startTestSystem(env);
-    await sys.services.items.upsert(plantedItems());
-    await sys.services.events.trackBatch(plantedEvents());
-    await sys.services.training.retrain(['pop', 'itemknn']);
-    await waitFor(async () => sys.services.activeModel.get());
+    await trainPlantedShop(sys);
   });
 
   afterAll(async () => {

@@ -2,9 +2,9 @@
 // crash), the catch-up sweeper re-requests the online updates and the user's state is rebuilt from Postgres.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
+import { trainPlantedShop } from '../utils/seedPlantedShop';
 import { gqlOk, waitFor } from '../utils/graphqlClient';
 import { startPrivateRedis, type PrivateRedis } from '../utils/privateRedis';
-import { plantedEvents, plantedItems } from '../fixtures/plantedShop';
 
 describe('Redis outage', () => {
   let env: TestEnv;
@@ -15,9 +15,7 @@ describe('Redis outage', () => {
     redis = await startPrivateRedis();
     env = await createTestEnv({ REDIS_URL: redis.url });
     sys = await startTestSystem(env);
-    await sys.services.items.upsert(plantedItems());
-    await sys.services.events.trackBatch(plantedEvents());
-    await sys.services.training.retrain(['pop', 'itemknn']);
+    await trainPlantedShop(sys);
   });
 
   afterAll(async () => {

@@ -2,9 +2,10 @@
 // sentinel names, and after a failover it follows the promoted replica with no restart.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
+import { trainPlantedShop } from '../utils/seedPlantedShop';
 import { collect, gqlOk, waitFor, wsClient } from '../utils/graphqlClient';
 import { startPrivateSentinel, type PrivateSentinel } from '../utils/privateSentinel';
-import { complementOf, plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import { complementOf } from '../fixtures/plantedShop';
 import Redis from 'ioredis';
 
 describe('Redis through Sentinel', () => {
@@ -16,10 +17,7 @@ describe('Redis through Sentinel', () => {
     sentinel = await startPrivateSentinel();
     env = await createTestEnv({ REDIS_URL: sentinel.url });
     sys = await startTestSystem(env);
-    await sys.services.items.upsert(plantedItems());
-    await sys.services.events.trackBatch(plantedEvents());
-    await sys.services.training.retrain(['pop', 'itemknn']);
-    await waitFor(async () => sys.services.activeModel.get());
+    await trainPlantedShop(sys);
   }, 60_000);
 
   afterAll(async () => {

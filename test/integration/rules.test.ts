@@ -6,8 +6,9 @@ import { createServices, type Services } from '../../src/app/services';
 import { createLogger } from '../../src/logger';
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
+import { trainPlantedShop } from '../utils/seedPlantedShop';
 import { gql, gqlOk, waitFor } from '../utils/graphqlClient';
-import { plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import { plantedItems } from '../fixtures/plantedShop';
 
 const SET_RULES = `mutation($rules: [RuleInput!]!) { setRules(rules: $rules) { id action factor position categories brands itemIds surfaces } }`;
 type Listed = { items: { item: { id: string; category: string; brand: string }; reasons: { source: string; explanation: string }[] }[]; recommId: string };
@@ -24,10 +25,7 @@ describe('rules, diversity and pagination', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     sys = await startTestSystem(env);
-    await sys.services.items.upsert(plantedItems());
-    await sys.services.events.trackBatch(plantedEvents());
-    await sys.services.training.retrain(['pop', 'itemknn']);
-    await waitFor(async () => sys.services.activeModel.get(), 30000);
+    await trainPlantedShop(sys);
   });
 
   afterEach(async () => {
