@@ -62,11 +62,17 @@ export class ActiveModel {
       try {
         const active = await this.versions.active();
         if (!active || active.id === this.versionId) return;
-        const model = await this.load(active.id, active.kind, active.params, BigInt(String(active.dataWindow?.toEventId ?? 0)));
-        for (const h of this.hooks) await h.prepare(model);
+        // Timings per step go into the log: each synchronous step is time this process answers nothing else.
+        const ms: Record<string, number> = {};
+        const model = await this.load(active.id, active.kind, active.params, BigInt(String(active.dataWindow?.toEventId ?? 0)), ms);
+        for (const h of this.hooks) {
+          const started = performance.now();
+          await h.prepare(model);
+          ms[`prepare ${h.constructor.name}`] = Math.round(performance.now() - started);
+        }
         const previous = this.current;
         this.current = model;
-        this.log.info({ version: model.label }, 'model swapped in');
+        this.log.info({ version: model.label, ms }, 'model swapped in');
         if (previous) {
           setTimeout(() => {
             for (const h of this.hooks) h.retire(previous);
@@ -88,13 +94,18 @@ export class ActiveModel {
     this.current = null;
   }
 
-  private async load(versionId: number, kind: string, params: Record<string, unknown>, trainedThrough: bigint): Promise<ServingModel> {
+  private async load(versionId: number, kind: string, params: Record<string, unknown>, trainedThrough: bigint, ms: Record<string, number>): Promise<ServingModel> {
     const parts: FusionParams['components'] =
       kind === 'fusion' ? (params as unknown as FusionParams).components : [{ versionId, kind, weight: 1 }];
     const components: ServingComponent[] = [];
     for (const p of parts) {
-      const { itemIds, model } = splitVocabulary(await this.versions.artifacts(p.versionId));
+      let started = performance.now();
+      const artifacts = await this.versions.artifacts(p.versionId);
+      ms[`read ${p.kind}`] = Math.round(performance.now() - started);
+      started = performance.now();
+      const { itemIds, model } = splitVocabulary(artifacts);
       components.push({ kind: p.kind, weight: p.weight, itemIds, model: loadRecommender(p.kind, model) });
+      ms[`load ${p.kind}`] = Math.round(performance.now() - started);
     }
     const label = kind === 'fusion' ? `v${versionId} fusion(${parts.map((p) => p.kind).join('+')})` : `v${versionId} ${kind}`;
     return new ServingModel(versionId, label, components, trainedThrough);
