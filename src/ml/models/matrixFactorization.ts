@@ -1,5 +1,5 @@
 // Matrix factorisation for implicit feedback (kind 'mf'): score σ(u·v + b), trained with sampled negatives
-// (BPR or BCE; gradients in one JS pass, see training/mfBatchGradients), Adam in JS; served by a SIMD dot loop.
+// (BPR or BCE; gradients by TensorFlow.js on a native backend, else one JS pass), Adam in JS; served by a SIMD dot loop.
 import type { Interactions, ItemMeta, UserHistory } from '../interactions';
 import type { FitOptions, ModelArtifacts, Recommender, ScoreContext } from '../recommender';
 import { createRng, randInt, randNormal, type Rng } from '../random';
@@ -9,6 +9,8 @@ import { booleanParam, numberParam, type Params } from './modelParams';
 import { ItemDotScorer } from '../kernels/itemDotScorer';
 import { AdamTable, RowGradients } from '../training/adam';
 import { createMfGradients, mfBatchGradients } from '../training/mfBatchGradients';
+import { mfBatchGradientsTf } from '../training/mfBatchGradientsTf';
+import { currentBackend } from '../backend';
 import { ValidationTracker, yieldToEventLoop, type EpochLog } from '../training/trainingLoop';
 
 export interface MatrixFactorizationParams {
@@ -222,6 +224,8 @@ export class MatrixFactorization implements Recommender {
       negatives: new Int32Array(p.batchSize * p.negatives),
     };
     const g = createMfGradients(p.batchSize, p.negatives, p.dim);
+    // A native TF.js backend (tfjs-node, or tfjs-node-gpu on a GPU) beats the JS pass; wasm and cpu do not.
+    const batchGradients = currentBackend() === 'tensorflow' ? mfBatchGradientsTf : mfBatchGradients;
     let t = 0;
     let epoch = 0;
     for (epoch = 1; epoch <= p.epochs && rows > 0 && nItems > 1; epoch++) {
@@ -240,7 +244,7 @@ export class MatrixFactorization implements Recommender {
         const users = batch.users.subarray(0, size);
         const items = batch.items.subarray(0, size);
         const negatives = batch.negatives.subarray(0, size * p.negatives);
-        const loss = mfBatchGradients(
+        const loss = batchGradients(
           p.loss,
           p.l2,
           p.negatives,
