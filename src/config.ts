@@ -75,6 +75,8 @@ export interface Config extends SearchConfig {
    * index (src/ml/ann) built when a model is loaded, instead of scoring every item per list; 0 = never.
    */
   annMinItems: number;
+  /** The approximate index above annMinItems: 'ivf' (pure TypeScript, everywhere) or 'hnsw' (hnswlib-node if installed). */
+  annEngine: 'ivf' | 'hnsw';
   /** Largest Prisma (pg) pool and search pool of this configuration's database. */
   dbPoolSize: number;
   searchPoolSize: number;
@@ -157,6 +159,12 @@ function apiKey(env: Env, name: string, production: boolean): { key: string; gen
   return { key: randomBytes(18).toString('base64url'), generated: true };
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const v = str(env, name, fallback);
+  if (!values.includes(v as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
 /** An optional secret: unset means off; a short one is refused rather than silently weak. */
 function secret(env: Env, name: string, minLength: number): string | null {
   const v = env[name];
@@ -234,6 +242,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       : null,
     // Exact scoring of 100k × 64 takes ~3 ms (docs/benchmarks.md): the index pays for itself beyond ~150k items.
     annMinItems: int(env, 'ANN_MIN_ITEMS', 150_000, 0, 1_000_000_000),
+    annEngine: oneOf(env, 'ANN_ENGINE', ['ivf', 'hnsw'] as const, 'ivf'),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     searchPoolSize: int(env, 'SEARCH_POOL_SIZE', 8, 1, 1000),
     tenantDbPoolSize: int(env, 'TENANT_DB_POOL_SIZE', 3, 1, 1000),

@@ -186,7 +186,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   // The catalogue index is aligned with a model before it is served, and follows every catalogue change.
   activeModel.addSwapHooks(catalog);
   // Large catalogues: embedding components get an approximate item index before the model is served.
-  activeModel.addSwapHooks(new ItemIndexHook(config.annMinItems, log.child({ module: 'itemIndex' })));
+  activeModel.addSwapHooks(new ItemIndexHook(config.annMinItems, log.child({ module: 'itemIndex' }), config.annEngine));
   await pubsub.on('items:changed', ({ ids }) => void catalog.update(ids).catch((err) => log.warn({ err }, 'catalogue update failed')));
   await pubsub.on('items:changed', () => textMatches.clear());
   await items.start();

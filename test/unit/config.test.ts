@@ -21,6 +21,8 @@ describe('loadConfig', () => {
     [{ ONLINE_UPDATES: 'maybe' }, /ONLINE_UPDATES/],
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY/],
     [{ REDIS_PREFIX: 'a b' }, /REDIS_PREFIX/],
+    [{ ANN_ENGINE: 'faiss' }, /ANN_ENGINE/],
+    [{ REDIS_URL: 'redis+sentinel://h:26379' }, /REDIS_URL/],
   ])('rejects %j with a message naming the variable', (env, pattern) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(pattern);

@@ -15,16 +15,24 @@ export class ItemIndexHook implements SwapHooks {
     /** Components with at least this many items get an index; 0 = never. */
     private readonly minItems: number,
     private readonly log?: Logger,
+    /** ANN_ENGINE: the pure-TypeScript IVF, or hnswlib-node where it is installed (IVF where it is not). */
+    private readonly engine: 'ivf' | 'hnsw' = 'ivf',
   ) {}
 
   async prepare(model: ServingModel): Promise<void> {
     if (this.minItems <= 0) return;
     for (const c of model.components) {
+      // Checked before embeddingSource, which reads seq's item bias back by scoring: time a swap need not spend.
+      if (c.itemIds.length < this.minItems) continue;
       const source = embeddingSource(c.model);
       if (!source || source.numItems < this.minItems) continue;
       const started = performance.now();
       try {
-        const index = await buildItemVectorIndex(source.table(), { annMinItems: this.minItems, calibrationQueries: source.sampleQueries(CALIBRATION_QUERIES) ?? undefined });
+        const index = await buildItemVectorIndex(source.table(), {
+          annMinItems: this.minItems,
+          engine: this.engine,
+          calibrationQueries: source.sampleQueries(CALIBRATION_QUERIES) ?? undefined,
+        });
         model.useItemIndex(c.kind, source, index);
         const seconds = Math.round(performance.now() - started) / 1000;
         this.log?.info({ version: model.label, component: c.kind, items: source.numItems, index: index.describe(), seconds }, 'approximate item index built');
