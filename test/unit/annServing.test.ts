@@ -18,6 +18,7 @@ import { createRng, randNormal } from '../../src/ml/random';
 import type { HistoryEntry } from '../../src/domain/users/userStateStore';
 import type { UserHistoryReader } from '../../src/domain/users/userHistory';
 import type { ImpressionRecorder } from '../../src/domain/recommendations/impressionRecorder';
+import { inMemoryCatalogue } from '../fixtures/inMemoryCatalogue';
 
 const N = 6000;
 const DIM = 16;
@@ -68,12 +69,7 @@ const rows = itemIds.map((id, i) => ({
   price: 1 + (i % 50),
   inStock: i % 23 !== 4,
 }));
-const catalogueRows = {
-  item: {
-    findMany: async (q: { where: { id: { gt?: string; in?: string[] } }; take?: number }) =>
-      q.where.id.in ? rows.filter((r) => q.where.id.in?.includes(r.id)) : rows.filter((r) => r.id > (q.where.id.gt ?? '')).slice(0, q.take),
-  },
-};
+const catalogueRows = inMemoryCatalogue(rows);
 
 async function service(annMinItems: number, rules: RuleSet | null = null) {
   const model = new ServingModel(1, 'v1', [

@@ -12,6 +12,7 @@ import { createRng } from '../../src/ml/random';
 import type { HistoryEntry } from '../../src/domain/users/userStateStore';
 import type { UserHistoryReader } from '../../src/domain/users/userHistory';
 import type { ImpressionRecorder } from '../../src/domain/recommendations/impressionRecorder';
+import { inMemoryCatalogue } from '../fixtures/inMemoryCatalogue';
 
 const N = 3000;
 const CATEGORIES = 30;
@@ -57,13 +58,7 @@ const rows = itemIds.map((id, i) => ({
   inStock: i % 23 !== 4,
 }));
 
-/** An in-memory catalogue behind CatalogIndex (the unit tests use no services). */
-const catalogueRows = {
-  item: {
-    findMany: async (q: { where: { id: { gt?: string; in?: string[] } }; take?: number }) =>
-      q.where.id.in ? rows.filter((r) => q.where.id.in?.includes(r.id)) : rows.filter((r) => r.id > (q.where.id.gt ?? '')).slice(0, q.take),
-  },
-};
+const catalogueRows = inMemoryCatalogue(rows);
 
 async function setUp(rules: RuleSet | null = null, maxCategoryShare: number | null = 0.5) {
   const model = new ServingModel(1, 'v1', [
