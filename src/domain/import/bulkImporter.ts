@@ -1,8 +1,11 @@
-// Loads events and items into Postgres in large set-based batches (INSERT ... SELECT FROM unnest), one transaction each.
-// Re-running an import stores nothing twice: every event gets a deterministic event_id, and items are upserted.
+// Loads events and items into Postgres: an empty events table in one bulk load (InitialEventLoad), otherwise in
+// set-based batches (INSERT ... SELECT FROM unnest), one transaction each. Re-running an import stores nothing twice:
+// every event gets a deterministic event_id, and items are upserted.
 import { hash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { isRowError, type EventRow, type ItemRow, type RowError } from './eventCsvRows';
+import { ImportedUsers } from './importedUsers';
+import { InitialEventLoad, type InitialLoadTimings, type KeyedEvent } from './initialEventLoad';
 
 /** Rows as one array (generated data) or as a stream of batches (a parsed file), bad rows included. */
 export type RowInput<T> = readonly (T | RowError)[] | AsyncIterable<readonly (T | RowError)[]>;
@@ -26,6 +29,8 @@ export interface ImportOptions {
   /** Called for every rejected row (the stats keep only the first `maxErrorsKept`). */
   onRowError?: (error: RowError) => void;
   maxErrorsKept?: number;
+  /** Events only: false keeps to the row-by-row path even when the events table is empty (default true). */
+  initialLoad?: boolean;
   /** Replaces each event's user id before it is stored (UserIdPseudonymizer.map when ids are pseudonymised). */
   mapUserId?: (userId: string) => string;
 }
@@ -38,6 +43,10 @@ export interface EventImportStats {
   bad: number;
   usersCreated: number;
   errors: RowError[];
+  /** 'bulk load': the table was empty and loaded in one go (InitialEventLoad); 'row by row' otherwise. */
+  path: 'bulk load' | 'row by row';
+  /** Bulk load only: rebuilding the events table's indexes and foreign keys at its end. */
+  rebuildSeconds?: number;
   seconds: number;
 }
 
@@ -103,13 +112,20 @@ function numberArrayLiteral(values: readonly (number | null)[]): string {
   return `{${parts.join(',')}}`;
 }
 
+/** Where drain hands rows: `settle` waits for (or undoes) whatever is under way, after success or failure. */
+interface RowSink<W> {
+  add(row: W): Promise<void>;
+  finish(): Promise<void>;
+  settle(): Promise<void>;
+}
+
 /**
  * Reads the input to the end, handing good rows to the writer in order and bad ones to the error log;
  * `toWrite` may drop a row (returning null) or wrap it. Waits for every batch before returning or throwing.
  */
 async function drain<T extends object, W>(
   input: RowInput<T>,
-  writer: OrderedBatchWriter<W>,
+  writer: RowSink<W>,
   errors: ErrorLog,
   on: { onRead: () => void; onBad: () => void; toWrite: (row: T) => W | null },
 ): Promise<void> {
@@ -271,19 +287,6 @@ class ErrorLog {
   }
 }
 
-/** An event and the id it is stored under (the caller's row is left as it was). */
-interface KeyedEvent {
-  row: EventRow;
-  eventId: string;
-}
-
-/** Sorted, so concurrent writers take row locks in one order and cannot deadlock each other. */
-// A user's created_at is their first event in the history (not the import's clock), so the fraud detector knows
-// imported shoppers as established ones rather than as a crowd of new users.
-const INSERT_USERS = `INSERT INTO users (id, created_at)
-  SELECT u, to_timestamp(t / 1000.0) FROM unnest($1::text[], $2::float8[]) AS x(u, t) ORDER BY u
-  ON CONFLICT (id) DO NOTHING`;
-
 // Ids come from the events sequence up front, one batch after another, so ingestion order (events.id)
 // follows input order although batches are inserted concurrently. They are almost always one contiguous
 // run, sent back as its first value; only when another writer took ids in between is the list needed.
@@ -314,46 +317,32 @@ function insertEventsSql(ids: 'run' | 'list', skipStored: boolean): string {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** What a writer of events reports as it goes: rows stored or skipped as duplicates. */
+interface EventTally {
+  stored: number;
+  duplicates: number;
+  onWritten: (rows: number) => void;
+}
+
 /**
- * Stores events; users an event names are created first (events reference users). Each batch of events
- * is one transaction; its new users are committed just before it, which leaves at worst a user without
- * events if the batch then fails.
+ * The row-by-row path, safe beside a live system: batches of events on `concurrency` connections, each batch one
+ * transaction with its new users committed just before it (so a failed batch leaves at worst a user without
+ * events), ON CONFLICT skipping event ids already stored.
  */
-export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: ImportOptions = {}): Promise<EventImportStats> {
-  const started = performance.now();
-  const errors = new ErrorLog(opts.maxErrorsKept ?? DEFAULT_MAX_ERRORS_KEPT, opts.onRowError);
-  const ids = new EventIdDeriver();
-  // Explicit ids seen so far: a repeat is a duplicate here, and never reaches two concurrent batches.
-  const explicitIds = new Set<string>();
-  // Users ensured by an earlier batch; most files repeat each user many times.
-  const knownUsers = new Set<string>();
-  const stats = { read: 0, stored: 0, duplicates: 0, usersCreated: 0 };
-  let done = 0;
-  const report = () => opts.onProgress?.({ phase: 'events', done, total: Math.max(done, opts.total ?? stats.read) });
+function incrementalEventWriter(pool: Pool, opts: ImportOptions, users: ImportedUsers, tally: EventTally): OrderedBatchWriter<KeyedEvent> {
   const idsOf = new WeakMap<KeyedEvent[], IdBlock>();
   let allocateIds: string | undefined;
   let expectDuplicates = false;
-
-  const writer = new OrderedBatchWriter<KeyedEvent>(pool, opts.concurrency ?? DEFAULT_CONCURRENCY, opts.batchSize ?? DEFAULT_BATCH_SIZE, {
+  return new OrderedBatchWriter<KeyedEvent>(pool, opts.concurrency ?? DEFAULT_CONCURRENCY, opts.batchSize ?? DEFAULT_BATCH_SIZE, {
     prepare: async (client, batch) => {
-      // New users of this batch, with their earliest event in it.
-      const firstEvent = new Map<string, number>();
-      for (const { row } of batch) {
-        const t = row.occurredAt.getTime();
-        if (!knownUsers.has(row.userId)) {
-          knownUsers.add(row.userId);
-          firstEvent.set(row.userId, t);
-        } else if (t < (firstEvent.get(row.userId) ?? Infinity)) firstEvent.set(row.userId, t);
-      }
-      const newUsers = [...firstEvent.keys()];
       try {
-        if (newUsers.length) stats.usersCreated += (await client.query(INSERT_USERS, [newUsers, [...firstEvent.values()]])).rowCount ?? 0;
+        for (const { row } of batch) users.note(row.userId, row.occurredAt);
+        await users.insertNoted(client);
         allocateIds ??= allocateIdsSql(
           (await client.query<{ seq: string }>(`SELECT pg_get_serial_sequence('events', 'id') AS seq`)).rows[0].seq,
         );
         idsOf.set(batch, (await client.query<IdBlock>(allocateIds, [batch.length])).rows[0]);
       } catch (err) {
-        for (const id of newUsers) knownUsers.delete(id);
         throw new Error(`storing users${describeLines(batch.map((b) => b.row))} failed: ${(err as Error).message}`, { cause: err });
       }
     },
@@ -390,21 +379,78 @@ export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: 
         throw new Error(`storing events${describeLines(batch.map((b) => b.row))} failed: ${(err as Error).message}`, { cause: err });
       }
       // Counted before COMMIT: a batch that then fails ends the whole import, so the count never misleads.
-      stats.stored += stored;
-      stats.duplicates += n - stored;
-      done += n;
-      report();
+      tally.stored += stored;
+      tally.duplicates += n - stored;
+      tally.onWritten(n);
     },
   });
+}
+
+/** Rows between progress reports on the bulk-load path, which has no batches to report by. */
+const INITIAL_LOAD_PROGRESS_EVERY = 10_000;
+
+/**
+ * The bulk-load path into an empty events table (see InitialEventLoad): the rows are counted as stored when
+ * the load commits, all at once.
+ */
+function initialEventWriter(load: InitialEventLoad, users: ImportedUsers, tally: EventTally, onDone: (s: InitialLoadTimings) => void) {
+  let unreported = 0;
+  return {
+    add: async (event: KeyedEvent) => {
+      await load.add(event);
+      if (++unreported >= INITIAL_LOAD_PROGRESS_EVERY) {
+        tally.onWritten(unreported);
+        unreported = 0;
+      }
+    },
+    finish: async () => {
+      const result = await load.finish();
+      tally.stored += result.stored;
+      users.created += result.usersCreated;
+      tally.onWritten(unreported);
+      onDone(result.timings);
+    },
+    settle: () => load.settle(),
+  };
+}
+
+/**
+ * Stores events; users an event names are created too (events reference users). Into an empty events table the
+ * whole input is one bulk load (unless `initialLoad` is false); otherwise batches are inserted row by row.
+ */
+export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: ImportOptions = {}): Promise<EventImportStats> {
+  const started = performance.now();
+  const errors = new ErrorLog(opts.maxErrorsKept ?? DEFAULT_MAX_ERRORS_KEPT, opts.onRowError);
+  const ids = new EventIdDeriver();
+  // Explicit ids seen so far: a repeat is a duplicate here, and never reaches two concurrent batches (nor a bulk load,
+  // whose unique index is only rebuilt at the end).
+  const explicitIds = new Set<string>();
+  let read = 0;
+  let done = 0;
+  const report = () => opts.onProgress?.({ phase: 'events', done, total: Math.max(done, opts.total ?? read) });
+  const tally: EventTally = {
+    stored: 0,
+    duplicates: 0,
+    onWritten: (rows) => {
+      done += rows;
+      report();
+    },
+  };
+  const users = new ImportedUsers();
+  let rebuildSeconds: number | undefined;
+  const load = opts.initialLoad === false ? null : await InitialEventLoad.begin(pool);
+  const writer = load
+    ? initialEventWriter(load, users, tally, (t) => (rebuildSeconds = t.rebuildSeconds))
+    : incrementalEventWriter(pool, opts, users, tally);
 
   await drain(input, writer, errors, {
-    onRead: () => stats.read++,
+    onRead: () => read++,
     onBad: () => done++,
     toWrite: (raw) => {
       const row = opts.mapUserId ? { ...raw, userId: opts.mapUserId(raw.userId) } : raw;
       if (row.eventId === undefined) return { row, eventId: ids.idFor(row) };
       if (explicitIds.has(row.eventId)) {
-        stats.duplicates++;
+        tally.duplicates++;
         done++;
         return null;
       }
@@ -413,7 +459,17 @@ export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: 
     },
   });
   report();
-  return { ...stats, bad: errors.count, errors: errors.kept, seconds: (performance.now() - started) / 1000 };
+  return {
+    read,
+    stored: tally.stored,
+    duplicates: tally.duplicates,
+    usersCreated: users.created,
+    bad: errors.count,
+    errors: errors.kept,
+    path: load ? 'bulk load' : 'row by row',
+    ...(rebuildSeconds === undefined ? {} : { rebuildSeconds }),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 const ITEM_FIELDS = ['description', 'category', 'brand', 'tags', 'price', 'inStock'] as const;
