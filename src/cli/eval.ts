@@ -17,7 +17,7 @@ const ALL_MODELS: readonly ModelKind[] = ['pop', 'itemknn', 'mf', 'content', 'se
 const TENSORFLOW_MODELS: readonly string[] = ['mf', 'seq'];
 
 const USAGE = `Usage: npm run eval -- --events <events.csv> [--items <items.csv>] [--models ${ALL_MODELS.join(',')}]
-                        [--k 10] [--seed 42] [--json <out.json>]
+                        [--k 10] [--seed 42] [--json <out.json>] [--param <model>.<name>=<value> ...]
 
   --events  user_id,item_id,timestamp[,type,value]; timestamp unix seconds or ISO-8601
   --items   item_id,title[,description,category,brand,tags,price] (tags separated by |)
@@ -25,7 +25,9 @@ const USAGE = `Usage: npm run eval -- --events <events.csv> [--items <items.csv>
             (or every registered model when it is listed alone).
   --k       cut-off of the ranking metrics (default 10)
   --seed    seed for sampling and initialisation (default 42)
-  --json    also write the results as JSON to this path`;
+  --json    also write the results as JSON to this path
+  --param   overrides a model's hyper-parameter, e.g. --param seq.maxTrainSeconds=900 (repeatable; numbers
+            and true/false; names as in the model's params, listed in the JSON output)`;
 
 class UsageError extends Error {}
 
@@ -36,6 +38,21 @@ interface EvalArgs {
   k: number;
   seed: number;
   json?: string;
+  /** Hyper-parameter overrides per model kind. */
+  params: Map<string, Record<string, number | boolean>>;
+}
+
+/** `seq.maxTrainSeconds=900` → params of 'seq' gain maxTrainSeconds: 900. */
+function readParamOverrides(specs: string[]): Map<string, Record<string, number | boolean>> {
+  const out = new Map<string, Record<string, number | boolean>>();
+  for (const spec of specs) {
+    const m = /^([a-z]+)\.([A-Za-z0-9_]+)=(.+)$/.exec(spec);
+    if (!m || !(ALL_MODELS as readonly string[]).includes(m[1])) throw new UsageError(`--param must look like seq.maxTrainSeconds=900, got "${spec}"`);
+    const value = m[3] === 'true' ? true : m[3] === 'false' ? false : Number(m[3]);
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new UsageError(`--param ${m[1]}.${m[2]}: "${m[3]}" is not a number or true/false`);
+    out.set(m[1], { ...out.get(m[1]), [m[2]]: value });
+  }
+  return out;
 }
 
 function readArgs(argv: string[]): EvalArgs | 'help' {
@@ -50,6 +67,7 @@ function readArgs(argv: string[]): EvalArgs | 'help' {
         k: { type: 'string' },
         seed: { type: 'string' },
         json: { type: 'string' },
+        param: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -69,7 +87,8 @@ function readArgs(argv: string[]): EvalArgs | 'help' {
   const seed = Number(values.seed ?? 42);
   if (!Number.isInteger(k) || k < 1) throw new UsageError('--k must be a positive integer');
   if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
-  return { events: values.events, items: values.items, models, k, seed, json: values.json };
+  const params = readParamOverrides(values.param ?? []);
+  return { events: values.events, items: values.items, models, k, seed, json: values.json, params };
 }
 
 interface ModelRow {
@@ -124,7 +143,8 @@ async function main(argv: string[]): Promise<number> {
     bar.start(`${kind} fit`);
     let fit: SplitFit;
     try {
-      fit = await fitOnSplit((p) => createRecommender(kind, p), split, items, {
+      // Tuned parameters (the epochs validation chose) win over the overrides they were found under.
+      fit = await fitOnSplit((p) => createRecommender(kind, { ...args.params.get(kind), ...p }), split, items, {
         seed: args.seed,
         keepValidationModel: fusionKinds.includes(kind),
         onProgress: (p) => bar.update(p.fraction, [p.phase, p.epoch !== undefined ? `epoch ${p.epoch}` : '', p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : ''].filter(Boolean).join(' ')),
