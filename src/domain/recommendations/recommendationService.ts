@@ -52,6 +52,12 @@ export interface ListExtras {
   intent?: Intent | null;
 }
 
+/** What personalising a search reads of the shopper before the scoring (see shopperSignals). */
+export interface ShopperSignals {
+  activity: RecentActivity;
+  intent: Intent | null;
+}
+
 /** A shopper's fused preference for given items (personalised search), aligned with the ids asked about. */
 export interface ItemPreferences {
   modelVersion: string;
@@ -324,9 +330,23 @@ export class RecommendationService {
    * reasons; null before any model is served. Used to personalise search results.
    */
   async scoreItems(userId: string, itemIds: string[], context?: Record<string, unknown> | null): Promise<ItemPreferences | null> {
+    const signals = await this.shopperSignals(userId);
+    return signals && this.scoreItemsFor(userId, signals, itemIds, context);
+  }
+
+  /**
+   * What scoreItemsFor reads of a shopper (recent activity, search intent); null before any model is served.
+   * Apart from the scoring so that a search reads it while Postgres is still matching the text.
+   */
+  async shopperSignals(userId: string): Promise<ShopperSignals | null> {
     if (!this.models.forUser(userId)) return null;
     const [activity, intent] = await Promise.all([this.history(userId), this.intentOf(userId)]);
-    // Re-read after the awaits: a model swapped meanwhile is the one to score with.
+    return { activity, intent };
+  }
+
+  /** scoreItems with the shopper's signals already read: CPU only. */
+  scoreItemsFor(userId: string, { activity, intent }: ShopperSignals, itemIds: string[], context?: Record<string, unknown> | null): ItemPreferences | null {
+    // Read now, after the caller's awaits: a model swapped meanwhile is the one to score with.
     const model = this.models.forUser(userId)?.model;
     if (!model) return null;
     // Only the items asked about are fused (with each model's whole-catalogue normalisation), not the catalogue.

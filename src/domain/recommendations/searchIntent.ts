@@ -15,6 +15,37 @@ const CATEGORY_PREFIX = 'c:';
 // A newer search counts more than older ones of the same visit.
 const OLDER_SEARCH_DECAY = 0.5;
 
+// Older searches' category weights decay, this search's shares add on, the query replaces the last one, and the
+// visit's clock restarts. KEYS[1] the intent hash; ARGV decay, seconds, query, then category field, share pairs.
+const RECORD_SEARCH = `
+local previous = redis.call('HGETALL', KEYS[1])
+local decay = tonumber(ARGV[1])
+local weights, order = {}, {}
+for i = 1, #previous, 2 do
+  local field = previous[i]
+  if string.sub(field, 1, ${CATEGORY_PREFIX.length}) == '${CATEGORY_PREFIX}' then
+    weights[field] = tonumber(previous[i + 1]) * decay
+    order[#order + 1] = field
+  end
+end
+for i = 4, #ARGV, 2 do
+  local field = ARGV[i]
+  if weights[field] == nil then
+    weights[field] = 0
+    order[#order + 1] = field
+  end
+  weights[field] = weights[field] + tonumber(ARGV[i + 1])
+end
+local fields = { '${QUERY_FIELD}', ARGV[3] }
+for _, field in ipairs(order) do
+  fields[#fields + 1] = field
+  fields[#fields + 1] = string.format('%.17g', weights[field])
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+`;
+
 export class SearchIntentStore {
   constructor(
     private readonly redis: Redis,
@@ -29,16 +60,10 @@ export class SearchIntentStore {
   /** Records a search: `categories` maps each category of its top results to its share of them. */
   async record(userId: string, query: string, categories: Map<string, number>): Promise<void> {
     if (!categories.size) return;
-    const key = this.key(userId);
-    const previous = await this.redis.hgetall(key);
-    const merged = new Map<string, number>();
-    for (const [field, value] of Object.entries(previous)) {
-      if (field.startsWith(CATEGORY_PREFIX)) merged.set(field, Number(value) * OLDER_SEARCH_DECAY);
-    }
-    for (const [c, share] of categories) merged.set(CATEGORY_PREFIX + c, (merged.get(CATEGORY_PREFIX + c) ?? 0) + share);
-    const fields: string[] = [QUERY_FIELD, query];
-    for (const [field, value] of merged) fields.push(field, String(value));
-    await this.redis.multi().del(key).hset(key, ...fields).expire(key, this.visitSeconds).exec();
+    const args: (string | number)[] = [OLDER_SEARCH_DECAY, this.visitSeconds, query];
+    for (const [c, share] of categories) args.push(CATEGORY_PREFIX + c, share);
+    // One round trip (and atomic, so two searches of one visit at once both count): it is on the search's path.
+    await this.redis.eval(RECORD_SEARCH, 1, this.key(userId), ...args);
   }
 
   async get(userId: string): Promise<Intent | null> {

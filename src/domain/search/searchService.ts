@@ -73,14 +73,16 @@ export class SearchService {
     const personal = req.userId !== null && this.options.personalWeight > 0;
     const reranked = personal || rules.scores('SEARCH');
     const depth = reranked ? Math.min(MAX_SEARCH_DEPTH, Math.max(RERANKED_CANDIDATES, 2 * (req.offset + req.limit))) : req.offset + req.limit;
-    // The event is stored while Postgres matches: durable before the answer, at no extra latency.
-    const [matches] = await Promise.all([
+    // The event is stored, and the shopper's activity read, while Postgres matches: durable before the answer,
+    // and under load every further round trip waits its turn in the event loop again.
+    const [matches, , signals] = await Promise.all([
       this.matcher.match(query, req.filter, depth, pins.map((p) => p.itemId)),
       req.userId
         ? this.events.track({ userId: req.userId, type: 'SEARCH', query, context: req.context ?? null, recommId }, req.clientIp)
         : Promise.resolve(null),
+      personal && req.userId ? this.recommendations.shopperSignals(req.userId) : Promise.resolve(null),
     ]);
-    const prefs = personal && req.userId ? await this.recommendations.scoreItems(req.userId, matches.candidates.map((c) => c.item.id), req.context) : null;
+    const prefs = signals && req.userId ? this.recommendations.scoreItemsFor(req.userId, signals, matches.candidates.map((c) => c.item.id), req.context) : null;
     const ranked = this.rank(matches.candidates, prefs, rules);
     const ordered = placePins(ranked, pins);
     const page = ordered.slice(req.offset, req.offset + req.limit);
