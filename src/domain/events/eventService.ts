@@ -4,9 +4,10 @@ import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import { DomainError } from '../../errors';
 import { withTimeout } from '../../async/withTimeout';
-import { checkBatch } from '../inputLimits';
+import { checkBatch, LIMITS } from '../inputLimits';
 import type { ItemService } from '../items/itemService';
 import type { FraudDetector } from './fraudDetector';
+import { GroupCommit } from './groupCommit';
 import type { UserIdPseudonymizer } from '../users/userIdPseudonymizer';
 import { validateEvent, type EventInput, type EventRow } from './eventValidation';
 
@@ -42,11 +43,14 @@ export class EventService {
     private readonly userIds: UserIdPseudonymizer,
   ) {}
 
+  // Single events (trackEvent, a search's SEARCH event) arriving in one turn of the event loop are stored as one
+  // batch, by client address (the bot checks count per address).
+  private readonly singles = new GroupCommit<EventRow, TrackResult, string | null>((rows, clientIp) => this.store(rows, clientIp), LIMITS.batchSize);
+
   /** `clientIp` feeds the bot checks; it is not stored. */
   async track(input: EventInput, clientIp?: string | null): Promise<TrackResult> {
     const row = this.validate(input);
-    const [result] = await this.store([row], clientIp);
-    return result;
+    return this.singles.add(row, clientIp ?? null);
   }
 
   /** Stores every valid input; invalid ones are reported by position and nothing of them is stored. */
