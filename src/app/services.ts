@@ -5,6 +5,7 @@
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createPrismaClient, type Db } from '../db/prismaClient';
+import { createPgPool } from '../db/pgPool';
 import { createBlockingRedis, createRedis, KeySpace, type Redis } from '../redis/redisConnections';
 import { RedisPubSub } from '../pubsub/redisPubSub';
 import { ApiKeyAuth } from '../domain/auth/apiKeyAuth';
@@ -129,7 +130,9 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   onlineProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'online-update queue unavailable'));
   const retrainProducer = new RetrainProducer(redis, config.redisPrefix, { attempts: config.retrainAttempts, backoffMs: config.retrainBackoffMs });
   retrainProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'retrain queue unavailable'));
-  const versions = new ModelVersionStore(db);
+  // One connection, opened only while a version's artefacts stream in (a swap, a retrain loading the served version).
+  const artifactPool = createPgPool(config.databaseUrl, 1, { idleTimeoutMillis: 5000 }, (err) => log.warn({ err: err.message }, 'artefact pool connection lost'));
+  const versions = new ModelVersionStore(db, artifactPool);
   const activeModel = new ActiveModel(versions, pubsub, log.child({ module: 'activeModel' }));
   const state = new UserStateStore(redis, keys, config.historyWindow);
   const histories = new UserHistoryReader(db, state, config.historyWindow);
@@ -261,6 +264,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
       await searchPool.end();
       await impressions.flush();
       await activeModel.stop();
+      await artifactPool.end();
       await pubsub.close();
       await onlineProducer.close();
       await retrainProducer.close();

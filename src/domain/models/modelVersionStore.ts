@@ -1,7 +1,11 @@
 // Persistence of model versions and their artefacts in Postgres. Artefacts are written before the version
 // is marked ready, and at most one version is active at a time (activation is one transaction).
+import type { Pool } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Db } from '../../db/prismaClient';
+import { CopyBinaryRows } from '../../db/copyBinaryRows';
 import type { ModelArtifacts } from '../../ml/recommender';
+import { handOver } from '../../ml/models/artifactCodec';
 import { NotFoundError, InvalidInputError } from '../../errors';
 
 export type ModelStatus = 'training' | 'ready' | 'active' | 'retired' | 'failed';
@@ -44,7 +48,11 @@ function toRecord(row: {
 const ARTIFACT_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
 
 export class ModelVersionStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Artefacts are read through a plain `pg` connection, streamed (see artifacts()). */
+    private readonly artifactPool: Pool,
+  ) {}
 
   async create(kind: string, params: Record<string, unknown>): Promise<ModelVersionRecord> {
     return toRecord(await this.db.modelVersion.create({ data: { kind, params: params as object, status: 'training' } }));
@@ -99,8 +107,32 @@ export class ModelVersionStore {
     return (await this.db.modelVersion.findMany({ orderBy: { id: 'desc' }, take: limit })).map(toRecord);
   }
 
+  /**
+   * A version's artefacts, read as a binary COPY stream. A bytea value read as one query result arrives as one hex
+   * string decoded in one synchronous step (hundreds of ms for a large item-to-item graph, all of it time a serving
+   * process answers nothing); streamed, each network chunk is copied into the artefact's own buffer as it arrives.
+   */
   async artifacts(id: number): Promise<ModelArtifacts> {
-    const rows = await this.db.modelArtifact.findMany({ where: { versionId: id } });
-    return Object.fromEntries(rows.map((r) => [r.name, new Uint8Array(r.data)]));
+    // COPY takes no bind parameters: the id is interpolated, so it must be an integer.
+    if (!Number.isSafeInteger(id)) throw new InvalidInputError(`Model version id must be an integer, got ${id}`);
+    const client = await this.artifactPool.connect();
+    const parser = new CopyBinaryRows();
+    try {
+      const stream = client.query(copyTo(`COPY (SELECT name, data FROM model_artifacts WHERE version_id = ${id}) TO STDOUT (FORMAT binary)`));
+      for await (const chunk of stream) parser.push(chunk as Buffer);
+    } catch (err) {
+      // A COPY cut short leaves the connection mid-protocol: it is closed, not returned to the pool.
+      client.release(err as Error);
+      throw err;
+    }
+    client.release();
+    const decoder = new TextDecoder();
+    const artifacts: ModelArtifacts = {};
+    for (const [name, data] of parser.end()) {
+      if (!name || !data) throw new Error(`model version ${id} has an artefact row with a null name or data`);
+      // Each value fills a buffer of its own that nothing else holds: decoding may keep it rather than copy it.
+      artifacts[decoder.decode(name)] = handOver(data);
+    }
+    return artifacts;
   }
 }
