@@ -1,10 +1,12 @@
 // Holds the model version this process serves and hot-swaps it when a newer one is published: the new
 // version is fully loaded before the pointer moves, so a request in flight finishes on the old one.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import { loadRecommender } from '../../ml/models/registry';
 import { ServingModel, type ServingComponent } from './servingModel';
 import { splitVocabulary } from './modelArtifacts';
+import { alignVocabulariesCooperatively } from './vocabularyAlignment';
 import type { ModelVersionStore } from './modelVersionStore';
 
 /** A fusion version lists its components in params.components; a single model serves alone. */
@@ -102,12 +104,17 @@ export class ActiveModel {
       let started = performance.now();
       const artifacts = await this.versions.artifacts(p.versionId);
       ms[`read ${p.kind}`] = Math.round(performance.now() - started);
+      // Each component's load is one synchronous step: let requests waiting since the read go first.
+      await nextTurn();
       started = performance.now();
       const { itemIds, model } = splitVocabulary(artifacts);
       components.push({ kind: p.kind, weight: p.weight, itemIds, model: loadRecommender(p.kind, model) });
       ms[`load ${p.kind}`] = Math.round(performance.now() - started);
     }
     const label = kind === 'fusion' ? `v${versionId} fusion(${parts.map((p) => p.kind).join('+')})` : `v${versionId} ${kind}`;
-    return new ServingModel(versionId, label, components, trainedThrough);
+    const started = performance.now();
+    const alignment = await alignVocabulariesCooperatively(components.map((c) => c.itemIds));
+    ms.align = Math.round(performance.now() - started);
+    return new ServingModel(versionId, label, components, trainedThrough, alignment);
   }
 }

@@ -8,6 +8,7 @@ import type { ItemMeta, UserHistory } from '../../ml/interactions';
 import { ComponentScores, finiteRange, type ComponentRow } from './componentScores';
 import type { EmbeddingSource } from '../../ml/ann/embeddingSource';
 import type { ItemVectorIndex } from '../../ml/ann/itemVectorIndex';
+import { alignVocabularies, type VocabularyAlignment } from './vocabularyAlignment';
 
 export interface ServingComponent {
   kind: string;
@@ -87,20 +88,13 @@ export class ServingModel {
     components: ServingComponent[],
     /** Newest event id the version was trained on: the snapshot an online-off system serves from. */
     readonly trainedThroughEventId: bigint = 0n,
+    /** The components' vocabularies aligned beforehand (a swap does it in slices); computed here when absent. */
+    alignment: VocabularyAlignment = alignVocabularies(components.map((c) => c.itemIds)),
   ) {
-    const union = [...new Set(components.flatMap((c) => c.itemIds))];
-    this.itemIds = union;
-    this.index = new Map(union.map((id, i) => [id, i]));
-    this.mapped = components.map((c) => {
-      const identity = c.itemIds.length === union.length && c.itemIds.every((id, i) => union[i] === id);
-      if (identity) return { ...c, toLocal: null, toUnion: null };
-      const local = new Map(c.itemIds.map((id, i) => [id, i]));
-      return {
-        ...c,
-        toLocal: Int32Array.from(union, (id) => local.get(id) ?? -1),
-        toUnion: Int32Array.from(c.itemIds, (id) => this.index.get(id) as number),
-      };
-    });
+    if (alignment.components.length !== components.length) throw new Error(`alignment of ${alignment.components.length} components for ${components.length}`);
+    this.itemIds = alignment.union;
+    this.index = alignment.index;
+    this.mapped = components.map((c, k) => ({ ...c, ...alignment.components[k] }));
   }
 
   get numItems(): number {
