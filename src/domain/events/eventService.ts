@@ -142,8 +142,9 @@ export class EventService {
     const changedUsers = [...new Set(rows.filter((r) => fresh.has(r.eventId)).map((r) => r.userId))];
     if (changedUsers.length) {
       // The events are committed; a failed or slow notification (Redis down) delays the online update but
-      // loses nothing: the catch-up sweeper finds these events in the log. The caller is not kept waiting.
-      await withTimeout(this.notify(changedUsers), NOTIFY_TIMEOUT_MS).catch((err) =>
+      // loses nothing: the catch-up sweeper finds these events in the log. So the caller does not wait for it
+      // (under load that round trip would be one more turn of the event loop on every event's and search's path).
+      void withTimeout(this.notify(changedUsers), NOTIFY_TIMEOUT_MS).catch((err) =>
         this.log.warn({ err: (err as Error).message, users: changedUsers.length }, 'online update not scheduled; catch-up will'),
       );
     }
