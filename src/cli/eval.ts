@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../ml/backend';
 import { alignItemMeta, loadEventsCsv, loadItemsCsv } from '../ml/evaluation/eventsCsv';
-import { evaluateModel, fitOnSplit, PeakRssSampler, type ModelEvaluation, type SplitFit } from '../ml/evaluation/evaluateModel';
+import { evaluateFusionWithComponents, evaluateModel, fitOnSplit, PeakRssSampler, type ModelEvaluation, type SplitFit } from '../ml/evaluation/evaluateModel';
 import { leaveLastOutSplit } from '../ml/evaluation/leaveLastOutSplit';
 import { assembleFusion, type FusionComponent } from '../ml/fusion/fusedRecommender';
 import type { FusionValidationReport } from '../ml/fusion/fusionSelection';
@@ -93,7 +93,8 @@ function readArgs(argv: string[]): EvalArgs | 'help' {
 
 interface ModelRow {
   name: string;
-  metrics: ModelEvaluation;
+  /** Null until scored (a fusion member is scored with the fusion), and for a member whose fusion did not run. */
+  metrics: ModelEvaluation | null;
   trainSeconds: number;
   peakRssMb: number;
   params?: Record<string, unknown>;
@@ -157,10 +158,13 @@ async function main(argv: string[]): Promise<number> {
     bar.stop();
     fits.set(kind, fit);
     if (!listed.includes(kind)) continue;
+    const row: ModelRow = { name: kind, metrics: null, trainSeconds: fit.trainSeconds, peakRssMb: fit.peakRssMb, params: fit.params };
+    rows.push(row);
+    // A fusion member is scored in the fusion's pass, once for both.
+    if (fusionKinds.includes(kind)) continue;
     bar.start(`${kind} eval`);
-    const metrics = evaluateModel(fit.model, split, args.k, { onProgress: (f) => bar.update(f) });
+    row.metrics = evaluateModel(fit.model, split, args.k, { onProgress: (f) => bar.update(f) });
     bar.stop();
-    rows.push({ name: kind, metrics, trainSeconds: fit.trainSeconds, peakRssMb: fit.peakRssMb, params: fit.params });
   }
 
   if (wantFusion) {
@@ -180,9 +184,11 @@ async function main(argv: string[]): Promise<number> {
       bar.stop();
       const fusionSeconds = (performance.now() - started) / 1000;
       const peakRssMb = Math.max(sampler.stop(), ...members.map((k) => fits.get(k)!.peakRssMb));
-      bar.start('fusion eval');
-      const metrics = evaluateModel(fused, split, args.k, { onProgress: (f) => bar.update(f) });
+      bar.start('fusion and its components eval');
+      const evaluation = evaluateFusionWithComponents(fused, split.testTrain, split.test, args.k, { onProgress: (f) => bar.update(f) });
       bar.stop();
+      for (const row of rows) row.metrics ??= evaluation.components.get(row.name) ?? null;
+      const metrics = evaluation.fusion;
       const componentSeconds = members.reduce((sum, k) => sum + fits.get(k)!.trainSeconds, 0);
       rows.push({
         name: 'fusion',
@@ -195,11 +201,19 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  for (const row of rows) {
+    if (row.metrics) continue;
+    bar.start(`${row.name} eval`);
+    row.metrics = evaluateModel(fits.get(row.name)!.model, split, args.k, { onProgress: (f) => bar.update(f) });
+    bar.stop();
+  }
+  const scored = rows as (ModelRow & { metrics: ModelEvaluation })[];
+
   const k = args.k;
   out();
   printTable(
     [
-      { title: 'model', value: (r: ModelRow) => r.name },
+      { title: 'model', value: (r: (typeof scored)[number]) => r.name },
       { title: `HR@${k}`, value: (r) => r.metrics.hitRate },
       { title: `NDCG@${k}`, value: (r) => r.metrics.ndcg },
       { title: `MRR@${k}`, value: (r) => r.metrics.mrr },
@@ -208,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
       { title: 'score_seconds', value: (r) => r.metrics.scoreSeconds, digits: 1 },
       { title: 'peak_rss_mb', value: (r) => r.peakRssMb, digits: 0 },
     ],
-    rows,
+    scored,
   );
   const fusionRow = rows.find((r) => r.name === 'fusion');
   if (fusionRow?.validation) {
@@ -225,7 +239,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (args.json) {
     const models: Record<string, Record<string, unknown>> = {};
-    for (const r of rows) {
+    for (const r of scored) {
       models[r.name] = {
         [`HR@${k}`]: r.metrics.hitRate,
         [`NDCG@${k}`]: r.metrics.ndcg,

@@ -18,6 +18,11 @@ export interface FitOptions {
   validation?: { users: Int32Array; targets: Int32Array };
   /** Model-specific hyper-parameters. */
   params?: Record<string, unknown>;
+  /**
+   * A model of the same kind already fitted on part of `data` (same vocabularies), e.g. the protocol's fit on
+   * everything but the validation targets: a model that can, starts from its weights and trains for less.
+   */
+  warmStart?: Recommender;
 }
 
 /** What the caller knows about the user at scoring time. */

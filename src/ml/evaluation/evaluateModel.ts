@@ -3,6 +3,7 @@
 import type { Interactions, ItemMeta } from '../interactions';
 import { historyOf } from '../interactions';
 import { createRng } from '../random';
+import type { FusedRecommender } from '../fusion/fusedRecommender';
 import type { FitOptions, Recommender } from '../recommender';
 import { topK } from '../topK';
 import type { EvaluationTargets, LeaveLastOutSplit } from './leaveLastOutSplit';
@@ -65,6 +66,63 @@ export function evaluateOnTargets(
   }
   opts.onProgress?.(1);
   return { ...acc.result(), scoreSeconds: (performance.now() - started) / 1000 };
+}
+
+/** The fusion and each of its components, evaluated in one pass (see evaluateFusionWithComponents). */
+export interface FusionEvaluation {
+  fusion: ModelEvaluation;
+  /** By component name; each one's scoreSeconds is its own scoring time within the pass. */
+  components: Map<string, ModelEvaluation>;
+}
+
+/**
+ * Evaluates a fusion and its components on the same users in one pass: each component scores a user once, and
+ * the fusion is computed from those scores. The same figures as evaluateOnTargets on each model, with the
+ * components' scoring (most of an evaluation's time at a large catalogue) done once instead of twice.
+ */
+export function evaluateFusionWithComponents(
+  fused: FusedRecommender,
+  train: Interactions,
+  targets: Pick<EvaluationTargets, 'users' | 'targets'>,
+  k: number,
+  opts: EvaluateOptions = {},
+): FusionEvaluation {
+  const started = performance.now();
+  const numItems = fused.numItems;
+  const components = fused.components;
+  const scores = components.map(() => new Float32Array(numItems));
+  const fusedScores = new Float32Array(numItems);
+  const fusionAcc = new RankingAccumulator(k, numItems);
+  const accs = components.map(() => new RankingAccumulator(k, numItems));
+  const seconds = components.map(() => 0);
+  const rows = sampleIndices(targets.users.length, opts.maxUsers, opts.seed ?? 1);
+  const progressEvery = Math.max(1, Math.floor(rows.length / 100));
+  for (let r = 0; r < rows.length; r++) {
+    const u = targets.users[rows[r]];
+    const target = targets.targets[rows[r]];
+    const history = historyOf(train, u);
+    const ctx = { userIndex: u, now: history.times.length > 0 ? history.times[history.times.length - 1] : undefined };
+    for (let c = 0; c < components.length; c++) {
+      const t0 = performance.now();
+      components[c].model.scoreUser(history, scores[c], ctx);
+      seconds[c] += performance.now() - t0;
+    }
+    fused.fuseScores(history, scores, fusedScores, ctx);
+    for (let h = 0; h < history.items.length; h++) fusedScores[history.items[h]] = -Infinity;
+    fusionAcc.add(topK(fusedScores, k).indices, target);
+    for (let c = 0; c < components.length; c++) {
+      const t0 = performance.now();
+      for (let h = 0; h < history.items.length; h++) scores[c][history.items[h]] = -Infinity;
+      accs[c].add(topK(scores[c], k).indices, target);
+      seconds[c] += performance.now() - t0;
+    }
+    if (opts.onProgress && r % progressEvery === 0) opts.onProgress(r / rows.length);
+  }
+  opts.onProgress?.(1);
+  return {
+    fusion: { ...fusionAcc.result(), scoreSeconds: (performance.now() - started) / 1000 },
+    components: new Map(components.map((c, i) => [c.name, { ...accs[i].result(), scoreSeconds: seconds[i] / 1000 }])),
+  };
 }
 
 /** Evaluates a fitted model on the split's test targets (default) or validation targets. */
@@ -160,7 +218,10 @@ export async function fitOnSplit(
       validationModel = first;
       model = create(params);
     }
-    await model.fit(split.testTrain, items, { seed: opts.seed, params, onProgress: progress(twoStage ? 0.5 : 0, twoStage ? 0.5 : 1) });
+    // The refit continues from the validation fit where the model can (one more event per user), rather than
+    // training the same network again from scratch.
+    const warmStart = twoStage ? first : undefined;
+    await model.fit(split.testTrain, items, { seed: opts.seed, params, warmStart, onProgress: progress(twoStage ? 0.5 : 0, twoStage ? 0.5 : 1) });
   } catch (err) {
     sampler.stop();
     throw err;

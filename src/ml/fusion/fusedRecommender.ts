@@ -107,14 +107,25 @@ export class FusedRecommender implements Recommender {
     const numItems = this.numItems;
     if (this.scratch.length !== this.components.length || this.scratch[0].length !== numItems) {
       this.scratch = this.components.map(() => new Float32Array(numItems));
+    }
+    this.components.forEach((c, k) => c.model.scoreUser(history, this.scratch[k], ctx));
+    this.fuseScores(history, this.scratch, out, ctx);
+  }
+
+  /**
+   * The fused scores from the components' own scores for this user (componentScores[k] from components[k],
+   * unmodified): for a caller that needs both, e.g. an evaluation scoring every component and the fusion at once.
+   */
+  fuseScores(history: UserHistory, componentScores: Float32Array[], out: Float32Array, ctx?: ScoreContext): void {
+    const numItems = this.numItems;
+    if (this.exclude.length !== numItems) {
       this.exclude = new Uint8Array(numItems);
       this.marker = new Int32Array(numItems);
     }
-    this.components.forEach((c, k) => c.model.scoreUser(history, this.scratch[k], ctx));
     const items = history.items;
     for (let h = 0; h < items.length; h++) if (items[h] >= 0 && items[h] < numItems) this.exclude[items[h]] = 1;
     const now = ctx?.now ?? (history.times.length > 0 ? history.times[history.times.length - 1] : undefined);
-    const set = buildCandidateSet(this.scratch, this.exclude, this.perComponent, items.length, now, this.marker);
+    const set = buildCandidateSet(componentScores, this.exclude, this.perComponent, items.length, now, this.marker);
     for (let h = 0; h < items.length; h++) if (items[h] >= 0 && items[h] < numItems) this.exclude[items[h]] = 0;
     if (this.fused.length < set.size) this.fused = new Float32Array(Math.max(set.size, 64));
     this.strategy.fuse(set, this.fused);

@@ -53,6 +53,11 @@ export interface SequentialParams {
   maxTrainSeconds: number;
   /** Adam on the item table: lazy (touched rows only) or dense (standard Adam, every row every step). */
   lazyAdam: boolean;
+  /**
+   * Share of `epochs` a warm-started fit trains (FitOptions.warmStart): continuing from weights fitted on all but
+   * each user's newest event needs a few passes over the new events, not a fit from scratch.
+   */
+  warmStartEpochShare: number;
 }
 
 export const SEQ_DEFAULTS: Readonly<SequentialParams> = Object.freeze({
@@ -71,6 +76,7 @@ export const SEQ_DEFAULTS: Readonly<SequentialParams> = Object.freeze({
   validationUsers: 3000,
   maxTrainSeconds: 240,
   lazyAdam: false,
+  warmStartEpochShare: 0.25,
 });
 
 function readParams(base: SequentialParams, p: Params | undefined): SequentialParams {
@@ -92,6 +98,7 @@ function readParams(base: SequentialParams, p: Params | undefined): SequentialPa
     validationUsers: int('validationUsers', 1),
     maxTrainSeconds: n('maxTrainSeconds'),
     lazyAdam: booleanParam(p, 'lazyAdam', base.lazyAdam),
+    warmStartEpochShare: Math.min(1, Math.max(0, n('warmStartEpochShare'))),
   };
   if (out.dim % out.heads !== 0) throw new Error(`seq: dim ${out.dim} is not divisible by heads ${out.heads}`);
   return out;
@@ -160,14 +167,16 @@ export class SequentialRecommender implements Recommender {
     this.log = [];
     this.bestEpoch = -1;
     const windows = trainingWindows(data, p.maxLen, p.windowsPerUser);
+    const warm = warmWeights(opts.warmStart, shape);
+    const epochs = warm ? Math.max(1, Math.ceil(p.epochs * p.warmStartEpochShare)) : p.epochs;
     // Weights live in JS (see training/adam); each step only creates the leaf tensors it differentiates.
     // Dense Adam on the item table by default: lazy updates learn the many rarely seen items far too slowly.
-    const weights = initialWeights(shape, rng);
+    const weights = warm ?? initialWeights(shape, rng);
     const targetCounts = new Float64Array(numItems);
     for (const w of windows) for (let t = 1; t <= w.length; t++) targetCounts[data.items[w.start + t]]++;
     // The output bias starts at the log prior of each item as a target (centred), as a softmax's bias
     // converges there anyway: Adam's small steps would otherwise spend the whole time budget getting there.
-    initLogPriorBias(weights.get(OUTPUT_BIAS) as Float32Array, targetCounts);
+    if (!warm) initLogPriorBias(weights.get(OUTPUT_BIAS) as Float32Array, targetCounts);
     const adam = { learningRate: p.learningRate, beta2: 0.98 };
     const names = networkWeightNames(shape);
     const tables = new Map<string, AdamTable>();
@@ -179,7 +188,7 @@ export class SequentialRecommender implements Recommender {
     const dims = new Map(weightShapes(shape));
     const trainer: Trainer = { shape, names, dims, tables, itemGrads, sampler, dropout, step: 0 };
     let epoch = 0;
-    for (epoch = 1; epoch <= p.epochs && windows.length > 0 && numItems > 1; epoch++) {
+    for (epoch = 1; epoch <= epochs && windows.length > 0 && numItems > 1; epoch++) {
       const batches = packBatches(windows, data.items, numItems, p.tokensPerBatch, rng);
       let lossSum = 0;
       let weightSum = 0;
@@ -200,12 +209,12 @@ export class SequentialRecommender implements Recommender {
       } else {
         this.log.push({ epoch, loss: meanLoss, seconds });
       }
-      const fraction = Math.max(epoch / p.epochs, Math.min(1, seconds / p.maxTrainSeconds));
+      const fraction = Math.max(epoch / epochs, Math.min(1, seconds / p.maxTrainSeconds));
       opts.onProgress?.({ fraction: Math.min(1, fraction), phase: 'seq', epoch, loss: meanLoss });
       if (stop) break;
       await yieldToEventLoop();
     }
-    this.trainedEpochs = Math.min(epoch, p.epochs);
+    this.trainedEpochs = Math.min(epoch, epochs);
     const best = tracker.best();
     if (best) this.bestEpoch = best.epoch;
     this.useWeights(best ? best.state : weights);
@@ -333,6 +342,14 @@ export class SequentialRecommender implements Recommender {
     return out;
   }
 
+  /** The trained weights when they have this shape (a warm start's source); views, do not modify. */
+  weightsFor(shape: SasrecShape): ReadonlyMap<string, Float32Array> | null {
+    const own = this.shape;
+    if (own === null || this.weights === null) return null;
+    const same = own.numItems === shape.numItems && own.maxLen === shape.maxLen && own.dim === shape.dim && own.blocks === shape.blocks && own.heads === shape.heads;
+    return same ? this.weights : null;
+  }
+
   /** Item i's embedding (output side, shared with the input table): a view, do not modify. */
   itemEmbedding(i: number): Float32Array {
     const items = this.weights?.get('items');
@@ -427,7 +444,14 @@ function initLogPriorBias(bias: Float32Array, counts: Float64Array): void {
   for (let i = 0; i < bias.length; i++) bias[i] = Math.log(counts[i] + 1) - mean;
 }
 
-function copyWeights(weights: Map<string, Float32Array>): Map<string, Float32Array> {
+/** A copy of a same-shaped seq model's weights to continue from, or null when there is none. */
+function warmWeights(from: Recommender | undefined, shape: SasrecShape): Map<string, Float32Array> | null {
+  if (!(from instanceof SequentialRecommender)) return null;
+  const weights = from.weightsFor(shape);
+  return weights ? copyWeights(weights) : null;
+}
+
+function copyWeights(weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...weights].map(([name, values]) => [name, values.slice()]));
 }
 

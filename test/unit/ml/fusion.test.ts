@@ -1,6 +1,6 @@
 import { historyOf, type Interactions, type ItemMeta, type UserHistory } from '../../../src/ml/interactions';
 import type { ModelArtifacts, Recommender } from '../../../src/ml/recommender';
-import { evaluateModel, fitOnSplit } from '../../../src/ml/evaluation/evaluateModel';
+import { evaluateFusionWithComponents, evaluateModel, fitOnSplit, type ModelEvaluation } from '../../../src/ml/evaluation/evaluateModel';
 import { leaveLastOutSplit } from '../../../src/ml/evaluation/leaveLastOutSplit';
 import { alignItemMeta } from '../../../src/ml/evaluation/eventsCsv';
 import { assembleFusion, FusedRecommender } from '../../../src/ml/fusion/fusedRecommender';
@@ -140,6 +140,13 @@ describe('FusedRecommender', () => {
     const even = evaluateModel(new HalfExpert(testTargets, 0, n), split, 10).ndcg;
     const odd = evaluateModel(new HalfExpert(testTargets, 1, n), split, 10).ndcg;
     expect(f).toBeGreaterThan(Math.max(even, odd) + 0.1);
+
+    // One pass over the users gives each model exactly the figures of its own evaluation.
+    const together = evaluateFusionWithComponents(fused, split.testTrain, split.test, 10);
+    const strip = ({ scoreSeconds: _s, ...m }: ModelEvaluation) => m;
+    expect(strip(together.fusion)).toEqual(strip(evaluateModel(fused, split, 10)));
+    expect(strip(together.components.get('even')!)).toEqual(strip(evaluateModel(new HalfExpert(testTargets, 0, n), split, 10)));
+    expect(strip(together.components.get('odd')!)).toEqual(strip(evaluateModel(new HalfExpert(testTargets, 1, n), split, 10)));
   });
 
   it('trains through the registry, never ends below its best component on validation, and round-trips', async () => {

@@ -105,6 +105,24 @@ describe('SequentialRecommender', () => {
     expect(m.trainingLog.every((e) => e.validationNdcg !== undefined)).toBe(true);
     m.dispose();
   });
+  it('continues from a warm start for its share of the epochs', async () => {
+    // With a zero learning rate nothing moves: the warm-started model must score exactly as its source.
+    const warm = new SequentialRecommender({ ...PARAMS, learningRate: 0, warmStartEpochShare: 0.25 });
+    await warm.fit(planted.data, null, { seed: 9, warmStart: model });
+    expect(warm.trainingLog).toHaveLength(Math.ceil(PARAMS.epochs * 0.25));
+    const a = new Float32Array(40);
+    const b = new Float32Array(40);
+    model.scoreUser(historyFrom(planted.chainList[3].slice(0, 2)), a);
+    warm.scoreUser(historyFrom(planted.chainList[3].slice(0, 2)), b);
+    for (let i = 0; i < 40; i++) expect(b[i]).toBeCloseTo(a[i], 5);
+    // A source of another shape is no warm start: a full fit from scratch.
+    const cold = new SequentialRecommender({ ...PARAMS, dim: 8, epochs: 2 });
+    await cold.fit(planted.data, null, { seed: 9, warmStart: model });
+    expect(cold.trainingLog).toHaveLength(2);
+    warm.dispose();
+    cold.dispose();
+  });
+
   it('leaks no tensors in scoreUser, fit or dispose', async () => {
     const before = tf.memory().numTensors;
     const out = new Float32Array(40);
