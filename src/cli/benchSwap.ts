@@ -1,4 +1,4 @@
-// `npx tsx src/cli/benchSwap.ts --database freshrec_bench_retrain_123 [--versions 5,9] [--rounds 6]`: measures how
+// `npx tsx src/cli/benchSwap.ts --database freshrec_bench_retrain_123 [--versions 5,9] [--rounds 6] [--ann-min-items n]`: measures how
 // long a model swap blocks this process's event loop. It serves the given database like an API process would, then
 // promotes two stored versions in turn (the swap every process does on a promotion) and reports, per swap, the
 // event loop's longest stall (monitorEventLoopDelay), the swap's wall time and the steps ActiveModel logged.
@@ -103,6 +103,21 @@ async function measureSwap(services: Services, version: number, swapLogs: Record
   };
 }
 
+/**
+ * The step a stall began in, placing the logged steps back to back so that they end where the swap ended (the
+ * promotion's own queries come before them): approximate, each step's duration being rounded.
+ */
+function stepAt(m: SwapMeasure, at: number): string {
+  const steps = Object.entries(m.steps);
+  let start = m.wallMs - steps.reduce((sum, [, ms]) => sum + ms, 0);
+  if (at < start) return 'before loading';
+  for (const [name, ms] of steps) {
+    if (at < start + ms) return name;
+    start += ms;
+  }
+  return 'after the swap';
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -111,6 +126,8 @@ async function main(): Promise<void> {
       versions: { type: 'string' },
       rounds: { type: 'string', default: '6' },
       gap: { type: 'string', default: '3' },
+      // Lower than the catalogue (e.g. 10000) to measure the approximate item index built for mf and seq in the swap.
+      'ann-min-items': { type: 'string' },
     },
   });
   if (!values.database) throw new Error('--database <name of a database kept by benchRetrain --keep-db> is required');
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
     ADMIN_API_KEY: 'bench-admin-key-0123456789',
     CLIENT_API_KEY: 'bench-client-key-0123456789',
     LOG_LEVEL: 'info',
+    ...(values['ann-min-items'] ? { ANN_MIN_ITEMS: values['ann-min-items'] } : {}),
   });
   // The swap's per-step timings come from ActiveModel's own log line; everything else logged is dropped.
   const swapLogs: Record<string, number>[] = [];
@@ -154,10 +172,10 @@ async function main(): Promise<void> {
       await sleep(Number(values.gap) * 1000);
       const m = await measureSwap(services, target, swapLogs);
       measures.push(m);
-      const worst = [...m.stalls].sort((a, b) => b.ms - a.ms).slice(0, 6).map((s) => `${s.ms}(${s.cpuMs})@${s.at}`).join(' ');
+      const worst = [...m.stalls].sort((a, b) => b.ms - a.ms).slice(0, 6).map((s) => `${s.ms}(${s.cpuMs})@${s.at} ${stepAt(m, s.at)}`).join(', ');
       console.log(
         `swap ${r + 1} to v${m.version}: wall ${fmt(m.wallMs, 0)} ms, max delay ${fmt(m.maxDelayMs)} ms, p99 ${fmt(m.p99DelayMs)} ms, ` +
-          `max CPU in one stall ${fmt(m.maxStallCpuMs, 0)} ms, stalls >${STALL_MS} ms: ${m.stalls.length} (worst ms(cpu ms)@offset: ${worst || '–'}); steps ${JSON.stringify(m.steps)}`,
+          `max CPU in one stall ${fmt(m.maxStallCpuMs, 0)} ms, stalls >${STALL_MS} ms: ${m.stalls.length} (worst: ms (CPU ms) @offset step: ${worst || '–'}); steps ${JSON.stringify(m.steps)}`,
       );
     }
     console.log(

@@ -53,8 +53,10 @@ interface ItemRow {
 
 const ROW_SELECT = { id: true, title: true, description: true, category: true, brand: true, tags: true, price: true, inStock: true } as const;
 // Rows per query while a model is prepared. Prisma turns each result into objects in one synchronous step, time a
-// serving process answers nothing else: 20,000 rows took ~100 ms, a page of 1,000 a few ms.
+// serving process answers nothing else: pages of the whole catalogue blocked a swap for tens to hundreds of ms.
 const PAGE = 500;
+// Items the model was not trained on, added to it together (see prepare).
+const NEW_ITEMS_BATCH = 500;
 
 /**
  * Keeps one set of arrays per served model, so the model being swapped out keeps answering with its own
@@ -62,8 +64,11 @@ const PAGE = 500;
  */
 export class CatalogIndex {
   private readonly byModel = new Map<ServingModel, CatalogArrays>();
-  /** Arrays of models still being prepared: catalogue changes meanwhile reach them too (prepare reads in pages). */
-  private readonly preparing = new Map<ServingModel, CatalogArrays>();
+  /**
+   * Arrays of models still being prepared, with the ids changes have reached meanwhile: prepare reads in pages,
+   * so changes must reach these too, and must not be overwritten by rows prepare read before them.
+   */
+  private readonly preparing = new Map<ServingModel, { arrays: CatalogArrays; updated: Set<string> }>();
   private changes = 0;
   private readonly categoryNames: string[] = [];
   private readonly categoryIndex = new Map<string, number>();
@@ -81,19 +86,34 @@ export class CatalogIndex {
    */
   async prepare(model: ServingModel): Promise<void> {
     const a = emptyArrays();
-    this.preparing.set(model, a);
+    const updated = new Set<string>();
+    this.preparing.set(model, { arrays: a, updated });
     try {
+      // Items the model lacks join it in batches: each addItems call copies every component's index maps and item
+      // ids, so a call per page holding a new item would cost catalogue-sized copies (and their garbage) per page;
+      // a batch is bounded too, as content vectorises every item added.
+      let fresh: ItemRow[] = [];
+      const addFresh = () => {
+        model.addItems(fresh.map(toMeta));
+        grow(a, model.numItems);
+        for (const r of fresh) if (!updated.has(r.id)) this.setRow(a, model.index.get(r.id) as number, r);
+        fresh = [];
+      };
       let after = '';
       for (;;) {
         const rows: ItemRow[] = await this.db.item.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE, select: ROW_SELECT });
         if (!rows.length) break;
-        model.addItems(rows.filter((r) => !model.index.has(r.id)).map(toMeta));
         grow(a, model.numItems);
-        for (const r of rows) this.setRow(a, model.index.get(r.id) as number, r);
+        for (const r of rows) {
+          const i = model.index.get(r.id);
+          if (i === undefined) fresh.push(r);
+          else this.setRow(a, i, r);
+        }
+        if (fresh.length >= NEW_ITEMS_BATCH) addFresh();
         after = rows[rows.length - 1].id;
         if (rows.length < PAGE) break;
       }
-      grow(a, model.numItems);
+      addFresh();
       this.byModel.set(model, a);
       this.changes++;
     } finally {
@@ -110,12 +130,18 @@ export class CatalogIndex {
     if ((!this.byModel.size && !this.preparing.size) || !ids.length) return;
     const rows: ItemRow[] = await this.db.item.findMany({ where: { id: { in: ids } }, select: ROW_SELECT });
     // Synchronous from here on: a request sees the model and its arrays grown together.
-    for (const [model, a] of [...this.byModel, ...this.preparing]) {
-      model.addItems(rows.filter((r) => !model.index.has(r.id)).map(toMeta));
-      grow(a, model.numItems);
-      for (const r of rows) this.setRow(a, model.index.get(r.id) as number, r);
+    for (const [model, a] of this.byModel) this.apply(model, a, rows);
+    for (const [model, { arrays, updated }] of this.preparing) {
+      this.apply(model, arrays, rows);
+      for (const r of rows) updated.add(r.id);
     }
     this.changes++;
+  }
+
+  private apply(model: ServingModel, a: CatalogArrays, rows: ItemRow[]): void {
+    model.addItems(rows.filter((r) => !model.index.has(r.id)).map(toMeta));
+    grow(a, model.numItems);
+    for (const r of rows) this.setRow(a, model.index.get(r.id) as number, r);
   }
 
   has(model: ServingModel): boolean {
