@@ -4,10 +4,10 @@ import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import { DomainError } from '../../errors';
 import { withTimeout } from '../../async/withTimeout';
+import { TurnBatcher } from '../../async/turnBatcher';
 import { checkBatch, LIMITS } from '../inputLimits';
 import type { ItemService } from '../items/itemService';
 import type { FraudDetector } from './fraudDetector';
-import { GroupCommit } from './groupCommit';
 import type { UserIdPseudonymizer } from '../users/userIdPseudonymizer';
 import { validateEvent, type EventInput, type EventRow } from './eventValidation';
 
@@ -43,9 +43,9 @@ export class EventService {
     private readonly userIds: UserIdPseudonymizer,
   ) {}
 
-  // Single events (trackEvent, a search's SEARCH event) arriving in one turn of the event loop are stored as one
-  // batch, by client address (the bot checks count per address).
-  private readonly singles = new GroupCommit<EventRow, TrackResult, string | null>((rows, clientIp) => this.store(rows, clientIp), LIMITS.batchSize);
+  // Group commit: single events (trackEvent, a search's SEARCH event) arriving in one turn of the event loop are
+  // stored as one batch, by client address (the bot checks count per address).
+  private readonly singles = new TurnBatcher<EventRow, TrackResult, string | null>((rows, clientIp) => this.store(rows, clientIp), LIMITS.batchSize);
 
   /** `clientIp` feeds the bot checks; it is not stored. */
   async track(input: EventInput, clientIp?: string | null): Promise<TrackResult> {

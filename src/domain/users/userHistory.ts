@@ -3,6 +3,7 @@
 import type { Db } from '../../db/prismaClient';
 import { EVENT_TYPES, DEFAULT_EVENT_WEIGHTS, type EventTypeName } from '../../ml/interactions';
 import type { HistoryEntry, UserState, UserStateStore } from './userStateStore';
+import { TurnBatcher } from '../../async/turnBatcher';
 
 export interface WeightedEntry extends HistoryEntry {
   weight: number;
@@ -38,7 +39,19 @@ export function activityOf(state: UserState): RecentActivity {
   return { entries: history, embedding: embedding && embeddingVersion !== null ? { vector: embedding, versionId: embeddingVersion } : null };
 }
 
+/** One shopper's read: the newest events up to `bound` (all when null), or the first ones after `bound`. */
+interface HistoryRead {
+  userId: string;
+  bound: bigint | null;
+}
+type ReadKind = 'newest' | 'after';
+
+// Reads of shoppers whose requests one turn of the event loop serves share one statement (see TurnBatcher).
+const MAX_READS_PER_STATEMENT = 200;
+
 export class UserHistoryReader {
+  private readonly reads = new TurnBatcher<HistoryRead, EventRowForHistory[], ReadKind>((reads, kind) => this.readMany(reads, kind), MAX_READS_PER_STATEMENT);
+
   constructor(
     private readonly db: Db,
     private readonly state: UserStateStore,
@@ -53,22 +66,32 @@ export class UserHistoryReader {
   async recent(userId: string, through?: bigint): Promise<RecentActivity> {
     const state = through === undefined ? await this.state.get(userId).catch(() => null) : null;
     if (!state) return { entries: await this.fromDatabase(userId, through), embedding: null };
-    const newer = await this.db.event.findMany({
-      where: { userId, id: { gt: BigInt(state.hwm) }, flagged: false, itemId: { not: null } },
-      orderBy: { id: 'asc' },
-      take: this.window,
-      select: { id: true, itemId: true, type: true, occurredAt: true },
-    });
+    const newer = await this.reads.add({ userId, bound: BigInt(state.hwm) }, 'after');
     return activityOf({ ...state, history: [...state.history, ...newer.flatMap((r) => toHistoryEntry(r) ?? [])].slice(-this.window) });
   }
 
   async fromDatabase(userId: string, through?: bigint): Promise<HistoryEntry[]> {
-    const rows = await this.db.event.findMany({
-      where: { userId, flagged: false, itemId: { not: null }, ...(through !== undefined ? { id: { lte: through } } : {}) },
-      orderBy: { id: 'desc' },
-      take: this.window,
-      select: { id: true, itemId: true, type: true, occurredAt: true },
-    });
+    const rows = await this.reads.add({ userId, bound: through ?? null }, 'newest');
     return rows.reverse().flatMap((r) => toHistoryEntry(r) ?? []);
+  }
+
+  /** Each read's events (newest first for 'newest', oldest first for 'after'), flagged and item-less ones left out. */
+  private async readMany(reads: HistoryRead[], kind: ReadKind): Promise<EventRowForHistory[][]> {
+    const rows = await this.db.$queryRawUnsafe<{ ord: bigint; id: bigint; item_id: string | null; type: string; occurred_at: Date }[]>(
+      `SELECT u.ord, e.id, e.item_id, e.type::text AS type, e.occurred_at
+       FROM unnest($1::text[], $2::text[]::bigint[]) WITH ORDINALITY AS u(user_id, bound, ord)
+       CROSS JOIN LATERAL (
+         SELECT id, item_id, type, occurred_at FROM events
+         WHERE user_id = u.user_id AND NOT flagged AND item_id IS NOT NULL
+           AND ${kind === 'newest' ? '(u.bound IS NULL OR id <= u.bound)' : 'id > u.bound'}
+         ORDER BY id ${kind === 'newest' ? 'DESC' : 'ASC'} LIMIT $3) e
+       ORDER BY u.ord, e.id ${kind === 'newest' ? 'DESC' : 'ASC'}`,
+      reads.map((r) => r.userId),
+      reads.map((r) => (r.bound === null ? null : r.bound.toString())),
+      this.window,
+    );
+    const out = reads.map((): EventRowForHistory[] => []);
+    for (const r of rows) out[Number(r.ord) - 1].push({ id: BigInt(r.id), itemId: r.item_id, type: r.type, occurredAt: new Date(r.occurred_at) });
+    return out;
   }
 }

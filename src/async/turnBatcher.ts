@@ -1,21 +1,21 @@
-// Group commit: what callers hand in during one turn of the event loop is written together, as one batch, and
-// each caller is answered with its own entry's result once that batch is done. Under load the requests a turn
-// serves (a search's SEARCH event, a trackEvent) then cost one fraud check, one INSERT and commit and one
-// notification between them instead of one each; an idle server writes a lone entry at the end of its turn.
+// Batches what callers hand in during one turn of the event loop (as DataLoader does) and answers each caller
+// with its own entry's result once its batch is done: a group commit of single events, a group read of several
+// shoppers' histories. Under load the requests one turn serves then share one round trip and one statement;
+// an idle server handles a lone entry at the end of its turn.
 
 interface Waiter<R> {
   resolve(result: R): void;
   reject(err: unknown): void;
 }
 
-export class GroupCommit<T, R, K = string> {
-  // Open batches by key: entries with different keys are never written together.
+export class TurnBatcher<T, R, K = string> {
+  // Open batches by key: entries with different keys are never handled together.
   private readonly open = new Map<K, { entries: T[]; waiters: Waiter<R>[] }>();
   private scheduled = false;
 
   constructor(
-    /** Writes a batch; answers one result per entry, in order. */
-    private readonly write: (entries: T[], key: K) => Promise<R[]>,
+    /** Handles a batch; answers one result per entry, in order. */
+    private readonly handle: (entries: T[], key: K) => Promise<R[]>,
     private readonly maxBatch: number,
   ) {}
 
@@ -44,13 +44,13 @@ export class GroupCommit<T, R, K = string> {
   }
 
   private run(entries: T[], waiters: Waiter<R>[], key: K): void {
-    let written: Promise<R[]>;
+    let handled: Promise<R[]>;
     try {
-      written = this.write(entries, key);
+      handled = this.handle(entries, key);
     } catch (err) {
-      written = Promise.reject(err);
+      handled = Promise.reject(err);
     }
-    written.then(
+    handled.then(
       (results) => waiters.forEach((w, i) => w.resolve(results[i])),
       (err) => waiters.forEach((w) => w.reject(err)),
     );

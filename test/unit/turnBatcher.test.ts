@@ -1,11 +1,11 @@
-// Group commit: entries handed in during one turn of the event loop are written as one batch per key, each
+// TurnBatcher: entries handed in during one turn of the event loop are handled as one batch per key, each
 // caller gets its own entry's result (or the batch's failure), a full batch is written at once, and a later turn
 // starts a new batch.
-import { GroupCommit } from '../../src/domain/events/groupCommit';
+import { TurnBatcher } from '../../src/async/turnBatcher';
 
 function recorder(fail: (entries: number[]) => boolean = () => false) {
   const batches: { key: string; entries: number[] }[] = [];
-  const commit = new GroupCommit<number, string, string>(async (entries, key) => {
+  const commit = new TurnBatcher<number, string, string>(async (entries, key) => {
     batches.push({ key, entries: [...entries] });
     if (fail(entries)) throw new Error(`batch ${entries.join(',')} failed`);
     return entries.map((e) => `${key}:${e * 10}`);
@@ -13,7 +13,7 @@ function recorder(fail: (entries: number[]) => boolean = () => false) {
   return { batches, commit };
 }
 
-describe('GroupCommit', () => {
+describe('TurnBatcher', () => {
   it('writes one turn’s entries as one batch per key and answers each caller with its own result', async () => {
     const { batches, commit } = recorder();
     const results = await Promise.all([commit.add(1, 'a'), commit.add(2, 'b'), commit.add(3, 'a')]);
@@ -27,7 +27,7 @@ describe('GroupCommit', () => {
   it('writes a full batch at once and starts a new one for the next turn', async () => {
     const { batches, commit } = recorder();
     const first = [1, 2, 3, 4].map((e) => commit.add(e, 'k'));
-    // The full batch was handed to the writer without waiting for the end of the turn.
+    // The full batch was handed over without waiting for the end of the turn.
     expect(batches).toEqual([{ key: 'k', entries: [1, 2, 3] }]);
     expect(await Promise.all(first)).toEqual(['k:10', 'k:20', 'k:30', 'k:40']);
     await commit.add(5, 'k');
@@ -41,8 +41,8 @@ describe('GroupCommit', () => {
     expect((settled[0] as PromiseRejectedResult).reason.message).toBe('batch 1,2 failed');
   });
 
-  it('fails the callers when the writer throws before returning a promise', async () => {
-    const commit = new GroupCommit<number, number, null>(() => {
+  it('fails the callers when the handler throws before returning a promise', async () => {
+    const commit = new TurnBatcher<number, number, null>(() => {
       throw new Error('not connected');
     }, 10);
     await expect(commit.add(1, null)).rejects.toThrow('not connected');
