@@ -83,7 +83,9 @@ export class CopyBinaryRows {
         const length = item.readInt32BE(0);
         if (length === -1) return this.endField(null);
         if (length < 0) throw new Error(`binary COPY stream has a field of length ${length}`);
-        this.field = new Uint8Array(length);
+        // Not zero-filled (every byte is written before the field is complete; a stream that stops short throws in
+        // end()): zeroing tens of MiB is itself a stall. allocUnsafeSlow gives the value a buffer of its own.
+        this.field = Buffer.allocUnsafeSlow(length);
         this.filled = 0;
         if (length === 0) return this.endField(this.field);
         this.state = 'fieldData';

@@ -1,5 +1,6 @@
 // Persistence of model versions and their artefacts in Postgres. Artefacts are written before the version
 // is marked ready, and at most one version is active at a time (activation is one transaction).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Db } from '../../db/prismaClient';
@@ -43,6 +44,9 @@ function toRecord(row: {
     dataWindow: (row.dataWindow ?? null) as Record<string, unknown> | null,
   };
 }
+
+// Bytes of an artefact stream read between two yields to the event loop: well under a millisecond of copying.
+const YIELD_BYTES = 512 * 1024;
 
 // Artefacts reach ~100 MiB on large catalogues: Prisma's default 5 s transaction timeout is far too short.
 const ARTIFACT_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
@@ -119,7 +123,17 @@ export class ModelVersionStore {
     const parser = new CopyBinaryRows();
     try {
       const stream = client.query(copyTo(`COPY (SELECT name, data FROM model_artifacts WHERE version_id = ${id}) TO STDOUT (FORMAT binary)`));
-      for await (const chunk of stream) parser.push(chunk as Buffer);
+      let sinceYield = 0;
+      for await (const chunk of stream) {
+        parser.push(chunk as Buffer);
+        // Chunks already buffered are handed over in microtasks, never returning to the event loop: yield now and
+        // then so requests run between them.
+        sinceYield += (chunk as Buffer).length;
+        if (sinceYield >= YIELD_BYTES) {
+          sinceYield = 0;
+          await nextTurn();
+        }
+      }
     } catch (err) {
       // A COPY cut short leaves the connection mid-protocol: it is closed, not returned to the pool.
       client.release(err as Error);
