@@ -37,8 +37,6 @@ export interface MatrixFactorizationParams {
   foldInL2: number;
   /** Adam on the embedding tables: lazy (touched rows only, fastest on big tables) or dense (standard Adam). */
   lazyAdam: boolean;
-  /** Share of `epochs` a warm-started fit trains (FitOptions.warmStart): it only has the newest events to learn. */
-  warmStartEpochShare: number;
 }
 
 export const MF_DEFAULTS: Readonly<MatrixFactorizationParams> = Object.freeze({
@@ -55,7 +53,6 @@ export const MF_DEFAULTS: Readonly<MatrixFactorizationParams> = Object.freeze({
   foldInLearningRate: 0.05,
   foldInL2: 0.002,
   lazyAdam: true,
-  warmStartEpochShare: 0.25,
 });
 
 function readParams(base: MatrixFactorizationParams, p: Params | undefined): MatrixFactorizationParams {
@@ -75,7 +72,6 @@ function readParams(base: MatrixFactorizationParams, p: Params | undefined): Mat
     foldInLearningRate: n('foldInLearningRate'),
     foldInL2: n('foldInL2'),
     lazyAdam: booleanParam(p, 'lazyAdam', base.lazyAdam),
-    warmStartEpochShare: Math.min(1, Math.max(0, n('warmStartEpochShare'))),
   };
 }
 
@@ -160,12 +156,6 @@ export class MatrixFactorization implements Recommender {
     return this.itemEmb.subarray(i * d, (i + 1) * d);
   }
 
-  /** The trained tables when they have these sizes (a warm start's source); views, do not modify. */
-  embeddingsFor(nUsers: number, nItems: number, dim: number): { users: Float32Array; items: Float32Array; bias: Float32Array } | null {
-    const same = this.nUsers === nUsers && this.nItems === nItems && this.params.dim === dim && this.itemEmb.length === nItems * dim;
-    return same ? { users: this.userEmb, items: this.itemEmb, bias: this.itemBias } : null;
-  }
-
   itemBiasOf(i: number): number {
     return this.itemBias[i];
   }
@@ -215,12 +205,10 @@ export class MatrixFactorization implements Recommender {
     // Parameters stay in JS; each step computes the gradients of the rows it touched, and lazy Adam
     // updates just those rows.
     const adam = { learningRate: p.learningRate };
-    const warm = opts.warmStart instanceof MatrixFactorization ? opts.warmStart.embeddingsFor(nUsers, nItems, p.dim) : null;
-    const epochs = warm ? Math.max(1, Math.ceil(p.epochs * p.warmStartEpochShare)) : p.epochs;
     const tables = {
-      users: new AdamTable(warm ? warm.users.slice() : init(nUsers), p.dim, adam),
-      items: new AdamTable(warm ? warm.items.slice() : init(nItems), p.dim, adam),
-      bias: new AdamTable(warm ? warm.bias.slice() : new Float32Array(nItems), 1, adam),
+      users: new AdamTable(init(nUsers), p.dim, adam),
+      items: new AdamTable(init(nItems), p.dim, adam),
+      bias: new AdamTable(new Float32Array(nItems), 1, adam),
     };
     const grads = {
       users: new RowGradients(nUsers, p.dim),
@@ -240,7 +228,7 @@ export class MatrixFactorization implements Recommender {
     const batchGradients = currentBackend() === 'tensorflow' ? mfBatchGradientsTf : mfBatchGradients;
     let t = 0;
     let epoch = 0;
-    for (epoch = 1; epoch <= epochs && rows > 0 && nItems > 1; epoch++) {
+    for (epoch = 1; epoch <= p.epochs && rows > 0 && nItems > 1; epoch++) {
       shuffle(order, rng);
       let lossSum = 0;
       let batches = 0;
@@ -293,10 +281,10 @@ export class MatrixFactorization implements Recommender {
       } else {
         this.log.push({ epoch, loss: meanLoss });
       }
-      opts.onProgress?.({ fraction: epoch / epochs, phase: 'mf', epoch, loss: meanLoss });
+      opts.onProgress?.({ fraction: epoch / p.epochs, phase: 'mf', epoch, loss: meanLoss });
       if (stop) break;
     }
-    this.trainedEpochs = Math.min(epoch, epochs);
+    this.trainedEpochs = Math.min(epoch, p.epochs);
     const best = tracker.best();
     if (best) {
       this.setEmbeddings(best.state[0], best.state[1], best.state[2]);

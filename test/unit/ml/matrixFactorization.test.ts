@@ -114,27 +114,6 @@ describe('MatrixFactorization', () => {
   });
 });
 
-describe('MatrixFactorization warm start', () => {
-  it('continues from a fitted model of the same shape for its share of the epochs', async () => {
-    const source = new MatrixFactorization(PARAMS);
-    await source.fit(split.train, null, { seed: 3 });
-    // With a zero learning rate nothing moves: the warm-started model must score exactly as its source.
-    const warm = new MatrixFactorization({ ...PARAMS, learningRate: 0, l2: 0, warmStartEpochShare: 0.1 });
-    await warm.fit(split.train, null, { seed: 4, warmStart: source });
-    expect(warm.trainingLog).toHaveLength(Math.ceil(PARAMS.epochs * 0.1));
-    const a = new Float32Array(split.numItems);
-    const b = new Float32Array(split.numItems);
-    source.scoreUser(historyOf(split.train, 5), a, { userIndex: 5 });
-    warm.scoreUser(historyOf(split.train, 5), b, { userIndex: 5 });
-    expect(Array.from(b)).toEqual(Array.from(a));
-    // Another embedding size is no warm start: a full fit.
-    const cold = new MatrixFactorization({ ...PARAMS, dim: 4, epochs: 3 });
-    await cold.fit(split.train, null, { seed: 4, warmStart: source });
-    expect(cold.trainingLog).toHaveLength(3);
-    for (const m of [source, warm, cold]) m.dispose();
-  });
-});
-
 describe('onlineUserStep', () => {
   it('applies w ← w + α·(y − σ(w·v + b))·v − λ·w in place', () => {
     const w = Float32Array.from([1, 2]);
