@@ -393,7 +393,7 @@ const INITIAL_LOAD_PROGRESS_EVERY = 10_000;
  * The bulk-load path into an empty events table (see InitialEventLoad): the rows are counted as stored when
  * the load commits, all at once.
  */
-function initialEventWriter(load: InitialEventLoad, users: ImportedUsers, tally: EventTally, onDone: (s: InitialLoadTimings) => void) {
+function initialEventWriter(load: InitialEventLoad, tally: EventTally, onDone: (s: InitialLoadTimings) => void) {
   let unreported = 0;
   return {
     add: async (event: KeyedEvent) => {
@@ -406,7 +406,6 @@ function initialEventWriter(load: InitialEventLoad, users: ImportedUsers, tally:
     finish: async () => {
       const result = await load.finish();
       tally.stored += result.stored;
-      users.created += result.usersCreated;
       tally.onWritten(unreported);
       onDone(result.timings);
     },
@@ -438,9 +437,9 @@ export async function importEvents(pool: Pool, input: RowInput<EventRow>, opts: 
   };
   const users = new ImportedUsers();
   let rebuildSeconds: number | undefined;
-  const load = opts.initialLoad === false ? null : await InitialEventLoad.begin(pool);
+  const load = opts.initialLoad === false ? null : await InitialEventLoad.begin(pool, users);
   const writer = load
-    ? initialEventWriter(load, users, tally, (t) => (rebuildSeconds = t.rebuildSeconds))
+    ? initialEventWriter(load, tally, (t) => (rebuildSeconds = t.rebuildSeconds))
     : incrementalEventWriter(pool, opts, users, tally);
 
   await drain(input, writer, errors, {

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EventRow } from './eventCsvRows';
-import { ImportedUsers } from './importedUsers';
+import type { ImportedUsers } from './importedUsers';
 
 /** An event and the id it is stored under (the caller's row is left as it was). */
 export interface KeyedEvent {
@@ -53,7 +53,6 @@ export interface InitialLoadTimings {
  * order, `finish` creates the users, rebuilds and commits; `settle` rolls back whatever did not commit.
  */
 export class InitialEventLoad {
-  private readonly users = new ImportedUsers();
   private readonly copy: ReturnType<typeof copyFrom>;
   private readonly copied: Promise<void>;
   private copyError: unknown = null;
@@ -62,6 +61,7 @@ export class InitialEventLoad {
 
   private constructor(
     private readonly client: PoolClient,
+    private readonly users: ImportedUsers,
     private readonly dropped: { indexes: string[]; foreignKeys: { name: string; definition: string }[] },
   ) {
     this.copy = client.query(copyFrom(COPY_EVENTS));
@@ -80,7 +80,7 @@ export class InitialEventLoad {
    * Takes the events table for a bulk load: null when it holds events, or when another session is using it (the
    * caller then imports row by row, alongside that session).
    */
-  static async begin(pool: Pool): Promise<InitialEventLoad | null> {
+  static async begin(pool: Pool, users: ImportedUsers): Promise<InitialEventLoad | null> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -98,7 +98,7 @@ export class InitialEventLoad {
       const foreignKeys = (await client.query<{ name: string; definition: string }>(FOREIGN_KEYS)).rows;
       for (const fk of foreignKeys) await client.query(`ALTER TABLE events DROP CONSTRAINT ${fk.name}`);
       for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
-      return new InitialEventLoad(client, { indexes: indexes.map((i) => i.definition), foreignKeys });
+      return new InitialEventLoad(client, users, { indexes: indexes.map((i) => i.definition), foreignKeys });
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
@@ -118,7 +118,7 @@ export class InitialEventLoad {
   }
 
   /** Ends the COPY, creates the users, rebuilds what was dropped and commits; returns the rows stored. */
-  async finish(): Promise<{ stored: number; usersCreated: number; timings: InitialLoadTimings }> {
+  async finish(): Promise<{ stored: number; timings: InitialLoadTimings }> {
     await this.flush();
     this.copy.end();
     await this.copied;
@@ -135,7 +135,7 @@ export class InitialEventLoad {
     const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
     // Fresh statistics, so the first queries on the loaded table are planned for its real size.
     await this.client.query('ANALYZE events');
-    return { stored, usersCreated: this.users.created, timings: { rebuildSeconds } };
+    return { stored, timings: { rebuildSeconds } };
   }
 
   /** Rolls back a load that did not commit (indexes and keys come back with it) and returns the connection. */
