@@ -2,6 +2,9 @@
 // long a model swap blocks this process's event loop. It serves the given database like an API process would, then
 // promotes two stored versions in turn (the swap every process does on a promotion) and reports, per swap, the
 // event loop's longest stall (monitorEventLoopDelay), the swap's wall time and the steps ActiveModel logged.
+// With --api-probe <rate>, an API process (src/main/api.ts) serves the database instead, a probe process sends it
+// `recommendations` queries at that rate, and each promotion (published, not swapped here) is followed by the
+// latency of the queries sent in the seconds after it: the swap as clients see it.
 // Run it on a database kept by `benchRetrain.ts --keep-db`; under `flock /tmp/freshrec-measure.lock` when timing.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -11,6 +14,8 @@ import { loadConfig } from '../config';
 import { createServices, type Services } from '../app/services';
 import { deleteKeysWithPrefix } from '../redis/redisConnections';
 import { fmt, median, sleep } from '../bench/stats';
+import { startSystemProcess, waitForApi } from '../bench/systemProcesses';
+import { QueryProbe, type ProbeWindow } from '../bench/queryProbe';
 
 interface Stall {
   /** ms since the swap began. */
@@ -118,6 +123,58 @@ function stepAt(m: SwapMeasure, at: number): string {
   return 'after the swap';
 }
 
+// Queries sent from a promotion's publication until this much later are counted as "during the swap".
+const SWAP_WINDOW_MS = 6000;
+
+/** Promotions published to an API process of its own while a probe queries it: latency in and out of the swaps. */
+async function probeApiSwaps(services: Services, pair: number[], rounds: number, rate: number): Promise<void> {
+  const { config } = services;
+  // This process only publishes: it must not swap too, competing with the API process for the cores.
+  await services.activeModel.stop();
+  const api = await startSystemProcess('api', {
+    NODE_ENV: 'production',
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    REDIS_PREFIX: config.redisPrefix,
+    ADMIN_API_KEY: config.adminApiKey,
+    CLIENT_API_KEY: config.clientApiKey,
+    RATE_LIMIT_PER_SECOND: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const users = await services.db.user.count();
+  const ids = (await services.db.user.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((u) => u.id);
+  let probe: QueryProbe | null = null;
+  try {
+    await waitForApi(api);
+    probe = new QueryProbe({ url: api.url, clientKey: config.clientApiKey, rate, users, userId: (k) => ids[k] });
+    await sleep(5000);
+    const quiet: ProbeWindow[] = [];
+    const swaps: ProbeWindow[] = [];
+    let active = (await services.versions.active())?.id;
+    for (let r = 0; r < rounds; r++) {
+      // The quiet stretch before each promotion is the baseline it is compared with.
+      const quietFrom = Date.now();
+      await sleep(SWAP_WINDOW_MS);
+      const target = pair[0] === active ? pair[1] : pair[0];
+      const at = Date.now();
+      await services.versions.activate(target);
+      await services.pubsub.publish('model:published', { versionId: target });
+      active = target;
+      await sleep(SWAP_WINDOW_MS + 3000);
+      quiet.push(probe.window(quietFrom, at));
+      swaps.push(probe.window(at, at + SWAP_WINDOW_MS));
+      const w = swaps[swaps.length - 1];
+      console.log(`swap ${r + 1} to v${target}: queries in the ${SWAP_WINDOW_MS / 1000} s after publication p50 ${fmt(w.p50Ms)} / p99 ${fmt(w.p99Ms)} / max ${fmt(w.maxMs)} ms (${w.sent} sent, ${w.failed} failed); before it: p99 ${fmt(quiet[quiet.length - 1].p99Ms)} / max ${fmt(quiet[quiet.length - 1].maxMs)} ms`);
+    }
+    const med = (ws: ProbeWindow[], f: (w: ProbeWindow) => number) => fmt(median(ws.map(f)));
+    console.log(`median of ${rounds}: after a publication p50 ${med(swaps, (w) => w.p50Ms)} / p99 ${med(swaps, (w) => w.p99Ms)} / max ${med(swaps, (w) => w.maxMs)} ms; quiet p50 ${med(quiet, (w) => w.p50Ms)} / p99 ${med(quiet, (w) => w.p99Ms)} / max ${med(quiet, (w) => w.maxMs)} ms; failed ${swaps.reduce((s, w) => s + w.failed, 0) + quiet.reduce((s, w) => s + w.failed, 0)}`);
+    console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    await probe?.stop();
+    await api.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -128,6 +185,7 @@ async function main(): Promise<void> {
       gap: { type: 'string', default: '3' },
       // Lower than the catalogue (e.g. 10000) to measure the approximate item index built for mf and seq in the swap.
       'ann-min-items': { type: 'string' },
+      'api-probe': { type: 'string' },
     },
   });
   if (!values.database) throw new Error('--database <name of a database kept by benchRetrain --keep-db> is required');
@@ -165,6 +223,7 @@ async function main(): Promise<void> {
     console.log(`database ${values.database}: swapping between v${pair[0]} ${labels.get(pair[0])} and v${pair[1]} ${labels.get(pair[1])}`);
     console.log(`start-up (services created, v${services.activeModel.versionId} loaded): max event-loop delay ${fmt(startup.max / 1e6)} ms; steps ${JSON.stringify(swapLogs[0] ?? {})}`);
     const rounds = Number(values.rounds);
+    if (values['api-probe']) return await probeApiSwaps(services, pair, rounds, Number(values['api-probe']));
     const measures: SwapMeasure[] = [];
     for (let r = 0; r < rounds; r++) {
       const target = pair[0] === services.activeModel.versionId ? pair[1] : pair[0];
