@@ -195,7 +195,9 @@ function table(rows: Measured[]): string {
 }
 
 function probeCell(w: ProbeWindow | null): string {
-  return w ? `${fmt(w.p50Ms)} / ${fmt(w.p99Ms)} ms (${w.sent - w.failed} / ${w.failed})` : '–';
+  if (!w) return '–';
+  const why = Object.entries(w.failures).map(([reason, n]) => `${n}× ${reason.replace(/\|/g, '/')}`).join('; ');
+  return `${fmt(w.p50Ms)} / ${fmt(w.p99Ms)} ms (${w.sent - w.failed} / ${w.failed}${why ? `: ${why}` : ''})`;
 }
 
 async function dropScratch(services: Services | null, base: URL, name: string, keepDb: boolean): Promise<void> {

@@ -168,6 +168,8 @@ async function probeApiSwaps(services: Services, pair: number[], rounds: number,
     }
     const med = (ws: ProbeWindow[], f: (w: ProbeWindow) => number) => fmt(median(ws.map(f)));
     console.log(`median of ${rounds}: after a publication p50 ${med(swaps, (w) => w.p50Ms)} / p99 ${med(swaps, (w) => w.p99Ms)} / max ${med(swaps, (w) => w.maxMs)} ms; quiet p50 ${med(quiet, (w) => w.p50Ms)} / p99 ${med(quiet, (w) => w.p99Ms)} / max ${med(quiet, (w) => w.maxMs)} ms; failed ${swaps.reduce((s, w) => s + w.failed, 0) + quiet.reduce((s, w) => s + w.failed, 0)}`);
+    const reasons = [...swaps, ...quiet].flatMap((w) => Object.entries(w.failures)).map(([why, n]) => `${n}× ${why}`);
+    if (reasons.length) console.log(`failures: ${reasons.join('; ')}`);
     console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     await probe?.stop();
