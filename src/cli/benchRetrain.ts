@@ -206,12 +206,15 @@ async function dropScratch(services: Services | null, base: URL, name: string, k
     await deleteKeysWithPrefix(redis, config.redisPrefix);
     await services.close();
   }
-  if (!keepDb) {
-    const admin = new Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+  if (keepDb) {
+    // benchSwap.ts --database <name> swaps between the versions it holds.
+    console.log(`kept database ${name}`);
+    return;
   }
+  const admin = new Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
 }
 
 async function main(): Promise<void> {
