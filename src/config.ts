@@ -52,6 +52,11 @@ export interface Config extends SearchConfig {
   rateLimitBurst: number;
   /** Concurrency of the online-update worker. */
   onlineConcurrency: number;
+  /**
+   * Nice value a worker-only process (`npm run worker`) runs at, 0–19: on a machine it shares with API processes,
+   * serving then gets the cores first and a retrain takes what is left. 0 keeps the default priority.
+   */
+  workerNice: number;
   /** Cron pattern of the scheduled full retrain, or '' for none. */
   retrainCron: string;
   /** Models the default retrain trains. */
@@ -218,6 +223,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     historyWindow: int(env, 'HISTORY_WINDOW', 50, 1, 500),
     onlineUpdates: onOff(env, 'ONLINE_UPDATES', true),
     onlineConcurrency: int(env, 'ONLINE_CONCURRENCY', 8, 1, 256),
+    workerNice: int(env, 'WORKER_NICE', 10, 0, 19),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 2000, 1, 10_000_000),
     retrainCron: cron(env, 'RETRAIN_CRON'),

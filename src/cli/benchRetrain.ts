@@ -13,6 +13,7 @@ import { createLogger } from '../logger';
 import { applyMigrations, ensureDatabase } from '../db/migrationRunner';
 import { createServices, type Services } from '../app/services';
 import { startRetrainWorker } from '../jobs/retrainWorker';
+import { lowerWorkerPriority } from '../app/workerPriority';
 import { installRetrainSchedules } from '../jobs/retrainScheduler';
 import { availableKinds } from '../domain/training/trainingService';
 import { PeakRssSampler } from '../ml/evaluation/evaluateModel';
@@ -289,6 +290,9 @@ async function main(): Promise<void> {
       });
       await waitForApi(api);
       const probe = new QueryProbe({ url: api.url, clientKey: config.clientApiKey, rate: probeRate, users: shop.users, userId: (k) => `u${k}` });
+      // From here this process is the deployment's worker: it takes the priority `npm run worker` runs at
+      // (WORKER_NICE), now that the API and the probe are started and do not inherit it.
+      lowerWorkerPriority(config.workerNice, ready.log);
       // A quiet stretch first: the same queries with no job running.
       const from = Date.now() + 2000;
       await sleep(17_000);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY/],
     [{ REDIS_PREFIX: 'a b' }, /REDIS_PREFIX/],
     [{ ANN_ENGINE: 'faiss' }, /ANN_ENGINE/],
+    [{ WORKER_NICE: '25' }, /WORKER_NICE/],
     [{ REDIS_URL: 'redis+sentinel://h:26379' }, /REDIS_URL/],
   ])('rejects %j with a message naming the variable', (env, pattern) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
