@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import type { Config } from '../config';
 import { QUEUES, queueOptions } from '../jobs/queues';
 import { sleep } from './stats';
 
@@ -100,6 +101,20 @@ export async function startSystemProcess(role: Role, env: Record<string, string>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new SystemProcess(role, proc, port);
+}
+
+/** An API process on the deployment `config` names, as the benchmarks probe it: production mode, no rate limit. */
+export function startProbedApi(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'adminApiKey' | 'clientApiKey'>): Promise<SystemProcess> {
+  return startSystemProcess('api', {
+    NODE_ENV: 'production',
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    REDIS_PREFIX: config.redisPrefix,
+    ADMIN_API_KEY: config.adminApiKey,
+    CLIENT_API_KEY: config.clientApiKey,
+    RATE_LIMIT_PER_SECOND: '0',
+    LOG_LEVEL: 'warn',
+  });
 }
 
 /** Waits until the API answers /readyz with 200: Postgres and Redis reachable and a model loaded. */

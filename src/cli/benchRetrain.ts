@@ -20,7 +20,7 @@ import { PeakRssSampler } from '../ml/evaluation/evaluateModel';
 import { createRng, randInt, type Rng } from '../ml/random';
 import type { TrainingJobChanged } from '../pubsub/topics';
 import { deleteKeysWithPrefix } from '../redis/redisConnections';
-import { startSystemProcess, waitForApi, type SystemProcess } from '../bench/systemProcesses';
+import { startProbedApi, waitForApi, type SystemProcess } from '../bench/systemProcesses';
 import { QueryProbe, type ProbeWindow } from '../bench/queryProbe';
 import { fmt, sleep } from '../bench/stats';
 
@@ -278,16 +278,7 @@ async function main(): Promise<void> {
     const probeRate = Number(values['probe-rate']);
     // The probe needs a served model: it starts after the first job.
     const startProbe = async () => {
-      const api = await startSystemProcess('api', {
-        NODE_ENV: 'production',
-        DATABASE_URL: config.databaseUrl,
-        REDIS_URL: config.redisUrl,
-        REDIS_PREFIX: config.redisPrefix,
-        ADMIN_API_KEY: config.adminApiKey,
-        CLIENT_API_KEY: config.clientApiKey,
-        RATE_LIMIT_PER_SECOND: '0',
-        LOG_LEVEL: 'warn',
-      });
+      const api = await startProbedApi(config);
       await waitForApi(api);
       const probe = new QueryProbe({ url: api.url, clientKey: config.clientApiKey, rate: probeRate, users: shop.users, userId: (k) => `u${k}` });
       // From here this process is the deployment's worker: it takes the priority `npm run worker` runs at

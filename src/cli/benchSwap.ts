@@ -14,7 +14,7 @@ import { loadConfig } from '../config';
 import { createServices, type Services } from '../app/services';
 import { deleteKeysWithPrefix } from '../redis/redisConnections';
 import { fmt, median, sleep } from '../bench/stats';
-import { startSystemProcess, waitForApi } from '../bench/systemProcesses';
+import { startProbedApi, waitForApi } from '../bench/systemProcesses';
 import { QueryProbe, type ProbeWindow } from '../bench/queryProbe';
 
 interface Stall {
@@ -131,16 +131,7 @@ async function probeApiSwaps(services: Services, pair: number[], rounds: number,
   const { config } = services;
   // This process only publishes: it must not swap too, competing with the API process for the cores.
   await services.activeModel.stop();
-  const api = await startSystemProcess('api', {
-    NODE_ENV: 'production',
-    DATABASE_URL: config.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    REDIS_PREFIX: config.redisPrefix,
-    ADMIN_API_KEY: config.adminApiKey,
-    CLIENT_API_KEY: config.clientApiKey,
-    RATE_LIMIT_PER_SECOND: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const api = await startProbedApi(config);
   const users = await services.db.user.count();
   const ids = (await services.db.user.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((u) => u.id);
   let probe: QueryProbe | null = null;

@@ -1,21 +1,11 @@
 // CatalogIndex.prepare over a catalogue many pages long, most of whose items the model was never trained on: every
 // item joins the model's vocabulary (new ones in batches) with its own attributes, and a catalogue change that
 // arrives while the pages are still being read reaches the model being prepared.
-import { CatalogIndex } from '../../src/domain/recommendations/catalogIndex';
+import { CatalogIndex, type ItemRow } from '../../src/domain/recommendations/catalogIndex';
 import { ServingModel } from '../../src/domain/models/servingModel';
 import type { Recommender } from '../../src/ml/recommender';
 import type { ItemMeta } from '../../src/ml/interactions';
 
-interface Row {
-  id: string;
-  title: string;
-  description: string | null;
-  category: string | null;
-  brand: string | null;
-  tags: string[];
-  price: number | null;
-  inStock: boolean;
-}
 
 function component(kind: string, size: number, growable: boolean): Recommender & { addItem?: (m: ItemMeta) => number } {
   let n = size;
@@ -35,7 +25,7 @@ function component(kind: string, size: number, growable: boolean): Recommender &
 }
 
 const N = 1730;
-const rows: Row[] = Array.from({ length: N }, (_, k) => ({
+const rows: ItemRow[] = Array.from({ length: N }, (_, k) => ({
   id: `item-${String(k).padStart(5, '0')}`,
   title: `title ${k}`,
   description: null,

@@ -40,7 +40,8 @@ interface CatalogArrays {
   title: string[];
 }
 
-interface ItemRow {
+/** A catalogue row as the index reads it from Postgres. */
+export interface ItemRow {
   id: string;
   title: string;
   description: string | null;
