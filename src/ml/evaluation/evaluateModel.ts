@@ -1,10 +1,10 @@
 // Scores any Recommender under the leave-last-out protocol: full ranking, history masked, top-K metrics.
 // The retrain job reuses exactly this code to score a new model version, so it takes arrays and returns numbers.
-import type { Interactions, ItemMeta } from '../interactions';
+import type { Interactions, ItemMeta, UserHistory } from '../interactions';
 import { historyOf } from '../interactions';
 import { createRng } from '../random';
 import type { FusedRecommender } from '../fusion/fusedRecommender';
-import type { FitOptions, Recommender } from '../recommender';
+import type { FitOptions, Recommender, ScoreContext } from '../recommender';
 import { topK } from '../topK';
 import type { EvaluationTargets, LeaveLastOutSplit } from './leaveLastOutSplit';
 import { RankingAccumulator, type RankingMetrics } from './rankingMetrics';
@@ -37,10 +37,34 @@ export function sampleIndices(n: number, max: number | undefined, seed: number):
 }
 
 /**
- * Evaluates `model` on `targets`, each user's history being their rows in `train` (everything before
- * the target). Scoring context: the user's training index and `now` = their last history event, so
- * no information from the target event leaks into scoring.
+ * Visits each (sampled) target: the user's history being their rows in `train` (everything before the target), and
+ * the scoring context their training index and `now` = their last history event, so no information from the target
+ * event leaks into scoring. Reports progress as it goes.
  */
+function forEachTarget(
+  train: Interactions,
+  targets: Pick<EvaluationTargets, 'users' | 'targets'>,
+  opts: EvaluateOptions,
+  visit: (history: UserHistory, ctx: ScoreContext, target: number) => void,
+): void {
+  const rows = sampleIndices(targets.users.length, opts.maxUsers, opts.seed ?? 1);
+  const progressEvery = Math.max(1, Math.floor(rows.length / 100));
+  for (let r = 0; r < rows.length; r++) {
+    const u = targets.users[rows[r]];
+    const history = historyOf(train, u);
+    visit(history, { userIndex: u, now: history.times.length > 0 ? history.times[history.times.length - 1] : undefined }, targets.targets[rows[r]]);
+    if (opts.onProgress && r % progressEvery === 0) opts.onProgress(r / rows.length);
+  }
+  opts.onProgress?.(1);
+}
+
+/** The top k of `scores` with the history's items masked (they are not candidates under the protocol). */
+function topUnseen(scores: Float32Array, history: UserHistory, k: number): Int32Array {
+  for (let h = 0; h < history.items.length; h++) scores[history.items[h]] = -Infinity;
+  return topK(scores, k).indices;
+}
+
+/** Evaluates `model` on `targets` (see forEachTarget for what each user's scoring sees). */
 export function evaluateOnTargets(
   model: Recommender,
   train: Interactions,
@@ -49,22 +73,12 @@ export function evaluateOnTargets(
   opts: EvaluateOptions = {},
 ): ModelEvaluation {
   const started = performance.now();
-  const numItems = model.numItems;
-  const scores = new Float32Array(numItems);
-  const acc = new RankingAccumulator(k, numItems);
-  const rows = sampleIndices(targets.users.length, opts.maxUsers, opts.seed ?? 1);
-  const progressEvery = Math.max(1, Math.floor(rows.length / 100));
-  for (let r = 0; r < rows.length; r++) {
-    const u = targets.users[rows[r]];
-    const history = historyOf(train, u);
-    const now = history.times.length > 0 ? history.times[history.times.length - 1] : undefined;
-    model.scoreUser(history, scores, { userIndex: u, now });
-    for (let h = 0; h < history.items.length; h++) scores[history.items[h]] = -Infinity;
-    const top = topK(scores, k);
-    acc.add(top.indices, targets.targets[rows[r]]);
-    if (opts.onProgress && r % progressEvery === 0) opts.onProgress(r / rows.length);
-  }
-  opts.onProgress?.(1);
+  const scores = new Float32Array(model.numItems);
+  const acc = new RankingAccumulator(k, model.numItems);
+  forEachTarget(train, targets, opts, (history, ctx, target) => {
+    model.scoreUser(history, scores, ctx);
+    acc.add(topUnseen(scores, history, k), target);
+  });
   return { ...acc.result(), scoreSeconds: (performance.now() - started) / 1000 };
 }
 
@@ -95,30 +109,21 @@ export function evaluateFusionWithComponents(
   const fusionAcc = new RankingAccumulator(k, numItems);
   const accs = components.map(() => new RankingAccumulator(k, numItems));
   const seconds = components.map(() => 0);
-  const rows = sampleIndices(targets.users.length, opts.maxUsers, opts.seed ?? 1);
-  const progressEvery = Math.max(1, Math.floor(rows.length / 100));
-  for (let r = 0; r < rows.length; r++) {
-    const u = targets.users[rows[r]];
-    const target = targets.targets[rows[r]];
-    const history = historyOf(train, u);
-    const ctx = { userIndex: u, now: history.times.length > 0 ? history.times[history.times.length - 1] : undefined };
+  forEachTarget(train, targets, opts, (history, ctx, target) => {
     for (let c = 0; c < components.length; c++) {
       const t0 = performance.now();
       components[c].model.scoreUser(history, scores[c], ctx);
       seconds[c] += performance.now() - t0;
     }
+    // The fusion reads the components' scores unmasked; each component's own ranking masks them afterwards.
     fused.fuseScores(history, scores, fusedScores, ctx);
-    for (let h = 0; h < history.items.length; h++) fusedScores[history.items[h]] = -Infinity;
-    fusionAcc.add(topK(fusedScores, k).indices, target);
+    fusionAcc.add(topUnseen(fusedScores, history, k), target);
     for (let c = 0; c < components.length; c++) {
       const t0 = performance.now();
-      for (let h = 0; h < history.items.length; h++) scores[c][history.items[h]] = -Infinity;
-      accs[c].add(topK(scores[c], k).indices, target);
+      accs[c].add(topUnseen(scores[c], history, k), target);
       seconds[c] += performance.now() - t0;
     }
-    if (opts.onProgress && r % progressEvery === 0) opts.onProgress(r / rows.length);
-  }
-  opts.onProgress?.(1);
+  });
   return {
     fusion: { ...fusionAcc.result(), scoreSeconds: (performance.now() - started) / 1000 },
     components: new Map(components.map((c, i) => [c.name, { ...accs[i].result(), scoreSeconds: seconds[i] / 1000 }])),

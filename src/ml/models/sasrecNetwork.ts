@@ -108,17 +108,6 @@ export function networkTensors(s: SasrecShape, weights: Map<string, Float32Array
   return out;
 }
 
-/** [ids.length × width] rows of `table`; ids outside the table (padding) give zero rows. */
-export function gatherRows(table: Float32Array, width: number, ids: ArrayLike<number>): Float32Array {
-  const rows = table.length / width;
-  const out = new Float32Array(ids.length * width);
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (id >= 0 && id < rows) out.set(table.subarray(id * width, id * width + width), i * width);
-  }
-  return out;
-}
-
 export class SasrecNetwork {
   constructor(
     readonly shape: SasrecShape,

@@ -14,7 +14,6 @@ import { booleanParam, numberParam, type Params } from './modelParams';
 import {
   OUTPUT_BIAS,
   SasrecNetwork,
-  gatherRows,
   initialWeights,
   networkTensors,
   networkWeightNames,
@@ -24,6 +23,7 @@ import {
 } from './sasrecNetwork';
 import { packBatches, packHistory, trainingWindows, type PackedBatch } from './sequenceBatches';
 import { AdamTable, RowGradients } from '../training/adam';
+import { gatherRows } from '../training/tableRows';
 import { NegativeSampler } from '../training/negativeSampler';
 import { ValidationTracker, yieldToEventLoop, type EpochLog } from '../training/trainingLoop';
 import { sampleIndices } from '../evaluation/evaluateModel';

@@ -3,12 +3,7 @@
 // hand-written JS pass is ~3x faster, and unit tests hold the two to the same loss and gradients.
 import { tf } from '../backend';
 import type { MfBatch, MfGradients, MfTables } from './mfBatchGradients';
-
-function gatherRows(table: Float32Array, dim: number, ids: Int32Array): Float32Array {
-  const out = new Float32Array(ids.length * dim);
-  for (let r = 0; r < ids.length; r++) out.set(table.subarray(ids[r] * dim, ids[r] * dim + dim), r * dim);
-  return out;
-}
+import { gatherRows } from './tableRows';
 
 /**
  * The loss as a function of the gathered rows: user [B, d], item [B, d], negatives [B, K, d], their biases [B] and
