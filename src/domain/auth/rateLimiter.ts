@@ -3,6 +3,7 @@
 // the shop beats strict budgets during an outage.
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
+import { RedisScript } from '../../redis/redisScript';
 
 export interface RateDecision {
   allowed: boolean;
@@ -11,7 +12,7 @@ export interface RateDecision {
 }
 
 // KEYS[1] bucket; ARGV: capacity, refill per ms, now ms, cost. Returns {allowed, retryAfterMs}.
-const TOKEN_BUCKET = `
+const TOKEN_BUCKET = new RedisScript(`
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -31,7 +32,7 @@ end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 1000)
 return {allowed, wait}
-`;
+`);
 
 export class RateLimiter {
   constructor(
@@ -45,15 +46,8 @@ export class RateLimiter {
   async take(subject: string, cost = 1): Promise<RateDecision> {
     if (this.perSecond <= 0) return { allowed: true, retryAfterMs: 0 };
     try {
-      const [allowed, wait] = (await this.redis.eval(
-        TOKEN_BUCKET,
-        1,
-        this.keys.key('rate', subject),
-        this.burst,
-        this.perSecond / 1000,
-        Date.now(),
-        cost,
-      )) as [number, number];
+      const bucket = this.keys.key('rate', subject);
+      const [allowed, wait] = (await TOKEN_BUCKET.run(this.redis, [bucket], [this.burst, this.perSecond / 1000, Date.now(), cost])) as [number, number];
       return { allowed: allowed === 1, retryAfterMs: wait };
     } catch {
       return { allowed: true, retryAfterMs: 0 };

@@ -2,6 +2,7 @@
 // visit (the key expires a visit-length after the last search), so recommendations lean towards them.
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
+import { RedisScript } from '../../redis/redisScript';
 
 export interface Intent {
   /** The latest query, for explanations ("Related to your search 'boots'"). */
@@ -17,7 +18,7 @@ const OLDER_SEARCH_DECAY = 0.5;
 
 // Older searches' category weights decay, this search's shares add on, the query replaces the last one, and the
 // visit's clock restarts. KEYS[1] the intent hash; ARGV decay, seconds, query, then category field, share pairs.
-const RECORD_SEARCH = `
+const RECORD_SEARCH = new RedisScript(`
 local previous = redis.call('HGETALL', KEYS[1])
 local decay = tonumber(ARGV[1])
 local weights, order = {}, {}
@@ -44,7 +45,7 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-`;
+`);
 
 export class SearchIntentStore {
   constructor(
@@ -63,7 +64,7 @@ export class SearchIntentStore {
     const args: (string | number)[] = [OLDER_SEARCH_DECAY, this.visitSeconds, query];
     for (const [c, share] of categories) args.push(CATEGORY_PREFIX + c, share);
     // One round trip (and atomic, so two searches of one visit at once both count): it is on the search's path.
-    await this.redis.eval(RECORD_SEARCH, 1, this.key(userId), ...args);
+    await RECORD_SEARCH.run(this.redis, [this.key(userId)], args);
   }
 
   async get(userId: string): Promise<Intent | null> {
