@@ -49,15 +49,19 @@ export async function prepareInfrastructure(config: Config, log: Logger): Promis
   if (applied.length) log.info({ applied }, 'migrations applied');
 }
 
+/** The job id of the first training a deployment with events but no model queues at start. */
+export const INITIAL_TRAINING_JOB = 'bootstrap-initial-model';
+
 /** Queues a first training when events exist but no model is active yet (fresh install, sample data). */
 export async function requestInitialTraining(services: Services): Promise<string | null> {
   if (await services.versions.active()) return null;
   if (!(await services.db.event.findFirst({ select: { id: true } }))) return null;
-  const job = await services.retrainProducer.queue.add(
-    'retrain',
-    { models: services.config.defaultModels, full: true, requestedBy: 'bootstrap' },
-    { jobId: 'bootstrap-initial-model' },
-  );
+  const queue = services.retrainProducer.queue;
+  // One job id, so processes starting together queue one job. A finished job of that id (kept in Redis while the
+  // database was replaced, say) would turn the add into a no-op and leave the shop without a model: it goes first.
+  const previous = await queue.getJob(INITIAL_TRAINING_JOB);
+  if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove().catch(() => undefined);
+  const job = await queue.add('retrain', { models: services.config.defaultModels, full: true, requestedBy: 'bootstrap' }, { jobId: INITIAL_TRAINING_JOB });
   return job.id as string;
 }
 

@@ -23,8 +23,8 @@ import { waitForOnlineBacklog } from './onlineBacklog';
 import { describeMachine } from './machineInfo';
 import { MICRO_SECTION_END, MICRO_SECTION_START, renderMarkdown, renderMicroMarkdown, summaryLines, writeDocSection, writeJson, type BenchResults } from './benchReport';
 import { progress } from './stats';
+import { INITIAL_TRAINING_JOB } from '../app/bootstrap';
 
-const INITIAL_TRAINING_JOB = 'bootstrap-initial-model';
 
 async function serviceVersions(databaseUrl: string, redisUrl: string): Promise<{ postgres: string | null; redis: string | null }> {
   // The maintenance database always exists; the configured one may not yet.
