@@ -1,4 +1,5 @@
 // Command line of `npm run bench`: the data set, the scale preset, and the knobs of each measurement.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCALES, type ShopShape } from './syntheticShop';
 
@@ -33,6 +34,8 @@ export interface BenchArgs {
   microOnly: boolean;
   /** Re-render the docs section from a JSON file of an earlier run instead of measuring. */
   renderFrom?: string;
+  /** Directory the API and worker processes write V8 CPU profiles to (on graceful exit). */
+  cpuProfileDir?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -53,6 +56,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only <phases>         run these phases alone; --only topk,ann runs the in-process top-K and ANN micro-benchmarks
                           in a minute or two, without a deployment, and regenerates their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
+  --cpu-prof <dir>        the API and worker processes write V8 CPU profiles (.cpuprofile) there when they stop
 `;
 
 export class UsageError extends Error {}
@@ -88,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: 'string' },
       'render-from': { type: 'string' },
       'epoch-models': { type: 'string', default: 'mf' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -129,5 +134,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     skip: new Set(skip),
     microOnly,
     renderFrom: values['render-from'],
+    cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
   };
 }

@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   progress(`machine: nproc ${machine.nproc}, ${machine.memoryGiB} GiB, ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart}`);
 
   const scratch: ScratchDeployment = await createScratchDeployment({ models });
+  const nodeArgs = args.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfileDir] : [];
   progress(`scratch database ${scratch.databaseName}, Redis prefix ${scratch.redisPrefix}`);
   const children: SystemProcess[] = [];
   let cleaned = false;
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     // The worker queues the first training itself (no active model yet): follow that job from its first step.
     phase('training');
     const training = await followTrainingJob(scratch.redisUrl, scratch.redisPrefix, INITIAL_TRAINING_JOB, (p) => progress(`training: ${p}`));
-    const worker = await startSystemProcess('worker', scratch.env);
+    const worker = await startSystemProcess('worker', scratch.env, nodeArgs);
     children.push(worker);
     await waitForWorkers(scratch.redisUrl, scratch.redisPrefix, [worker]);
     progress(`worker ${worker.pid} up; training ${models.join(' + ')}`);
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     if (results.training.status !== 'completed') throw new Error(`training failed: ${results.training.outcome}`);
     results.artefactBytes = await artefactBytesByKind(pool);
 
-    const api = await startSystemProcess('api', scratch.env);
+    const api = await startSystemProcess('api', scratch.env, nodeArgs);
     children.push(api);
     await waitForApi(api);
     progress(`API ${api.pid} ready at ${api.url}`);

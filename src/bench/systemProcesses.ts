@@ -93,9 +93,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSystemProcess(role: Role, env: Record<string, string>): Promise<SystemProcess> {
+/** `nodeArgs` go to Node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+export async function startSystemProcess(role: Role, env: Record<string, string>, nodeArgs: string[] = []): Promise<SystemProcess> {
   const port = role === 'api' ? await freePort() : null;
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/main/${role}.ts`)], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, `src/main/${role}.ts`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, ...(port !== null ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
