@@ -50,8 +50,8 @@ export interface Config extends SearchConfig {
   /** Requests per second each API key may sustain (0 = unlimited), and the burst above it. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
-  /** Concurrency of the online-update worker. */
-  onlineConcurrency: number;
+  /** Users one online-update worker takes from the stream per batch. */
+  onlineBatchSize: number;
   /**
    * Nice value a worker-only process (`npm run worker`) runs at, 0–19: on a machine it shares with API processes,
    * serving then gets the cores first and a retrain takes what is left. 0 keeps the default priority.
@@ -222,7 +222,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pushDepth: int(env, 'PUSH_DEPTH', 10, 1, cachedListSize),
     historyWindow: int(env, 'HISTORY_WINDOW', 50, 1, 500),
     onlineUpdates: onOff(env, 'ONLINE_UPDATES', true),
-    onlineConcurrency: int(env, 'ONLINE_CONCURRENCY', 8, 1, 256),
+    onlineBatchSize: int(env, 'ONLINE_BATCH_SIZE', 100, 1, 1000),
     workerNice: int(env, 'WORKER_NICE', 10, 0, 19),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 2000, 1, 10_000_000),

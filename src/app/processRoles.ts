@@ -1,10 +1,9 @@
 // The two roles a process can play, started on a shared Services object: serving the API, and running
 // the queue workers. `npm start` runs both; `npm run serve` and `npm run worker` run one each. Both serve every
 // tenant: the API picks the caller's tenant per request, the workers run one set of jobs per tenant.
-import type { Worker } from 'bullmq';
 import type { Services } from './services';
 import { startApiServer, type ApiServer } from '../server/apiServer';
-import { startOnlineUpdateWorker } from '../jobs/onlineUpdateWorker';
+import { OnlineUpdateWorker } from '../jobs/onlineUpdateWorker';
 import { startRetrainWorker } from '../jobs/retrainWorker';
 import { requestInitialTraining, scheduleRetraining } from './bootstrap';
 import { OnlineCatchUp } from '../domain/online/onlineCatchUp';
@@ -32,13 +31,12 @@ export async function startApiRole(services: Services, port?: number, tenants?: 
 }
 
 /** The default tenant's workers on `services`, plus those of every further tenant (see TenantWorkers). */
-export async function startWorkerRole(services: Services, tenants?: TenantDirectory): Promise<RunningRole & { workers: Worker[]; tenantWorkers: TenantWorkers }> {
+export async function startWorkerRole(services: Services, tenants?: TenantDirectory): Promise<RunningRole & { tenantWorkers: TenantWorkers }> {
   const own = await startTenantWorkerRole(services);
   const directory = tenants ?? new TenantDirectory(services);
   const tenantWorkers = new TenantWorkers(directory, startTenantWorkerRole, services.log.child({ module: 'tenantWorkers' }));
   await tenantWorkers.start();
   return {
-    workers: own.workers,
     tenantWorkers,
     stop: async () => {
       await tenantWorkers.stop();
@@ -49,24 +47,24 @@ export async function startWorkerRole(services: Services, tenants?: TenantDirect
 }
 
 /** One tenant's queue workers, catch-up and schedules. */
-async function startTenantWorkerRole(services: Services): Promise<RunningRole & { workers: Worker[] }> {
+async function startTenantWorkerRole(services: Services): Promise<RunningRole> {
   const { config, log } = services;
-  const workers: Worker[] = [
-    startOnlineUpdateWorker(services.online, services.blockingConnection('freshrec:online-worker'), config.redisPrefix, config.onlineConcurrency, log),
-    startRetrainWorker(services.training, services.blockingConnection('freshrec:retrain-worker'), config.redisPrefix, log),
-  ];
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  const catchUp = new OnlineCatchUp(services.db, (users) => services.onlineProducer.notify(users), log.child({ module: 'catchUp' }));
+  const online = new OnlineUpdateWorker(services.onlineStream, services.online, services.blockingConnection('freshrec:online-worker'), log.child({ module: 'onlineWorker' }), {
+    batchSize: config.onlineBatchSize,
+  });
+  await online.start();
+  const retrain = startRetrainWorker(services.training, services.blockingConnection('freshrec:retrain-worker'), config.redisPrefix, log);
+  await retrain.waitUntilReady();
+  const catchUp = new OnlineCatchUp(services.db, (users) => services.onlineStream.notify(users), log.child({ module: 'catchUp' }));
   if (config.onlineUpdates) await catchUp.start();
   await scheduleRetraining(services);
   const initial = await requestInitialTraining(services);
   if (initial) log.info({ jobId: initial }, 'no active model yet: initial training queued');
   return {
-    workers,
     // Closing a worker waits for its in-flight jobs to finish.
     stop: async () => {
       await catchUp.stop();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([online.close(), retrain.close()]);
     },
   };
 }

@@ -29,7 +29,9 @@ import { OnlineUpdateService } from '../domain/online/onlineUpdateService';
 import { TrainingService } from '../domain/training/trainingService';
 import { TrainingJobs } from '../domain/training/trainingJobs';
 import { ModelRegistryService } from '../domain/models/modelRegistryService';
-import { OnlineUpdateProducer, RetrainProducer } from '../jobs/queues';
+import { RetrainProducer } from '../jobs/queues';
+import { OnlineUpdateStream } from '../jobs/onlineUpdateStream';
+import { bullQueueSource } from '../domain/metrics/queueStatus';
 import { createTelemetry, type Telemetry } from '../observability/telemetry';
 import { countPushes, countStoredEvents } from '../observability/serviceInstrumentation';
 import { LiveTrafficReader } from '../domain/metrics/liveTrafficReader';
@@ -81,7 +83,7 @@ export interface Services {
   training: TrainingService;
   trainingJobs: TrainingJobs;
   registry: ModelRegistryService;
-  onlineProducer: OnlineUpdateProducer;
+  onlineStream: OnlineUpdateStream;
   retrainProducer: RetrainProducer;
   /** Prometheus metrics of this process and the cluster-wide live counters (src/observability). */
   telemetry: Telemetry;
@@ -96,7 +98,7 @@ export interface Services {
   /** Maps client-sent user ids to the stored ones (identity unless USER_ID_PSEUDONYM_KEY is set). */
   userIds: UserIdPseudonymizer;
   /** The process's shared Redis connections (the default tenant's), lent to further tenants' Services. */
-  redisConnections: { command: Redis; subscriber: Redis; queue: Redis };
+  redisConnections: { command: Redis; subscriber: Redis };
   /** Connections a BullMQ worker may block on, created on demand and closed with the rest. */
   blockingConnection(name: string): Redis;
   close(): Promise<void>;
@@ -121,14 +123,11 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const keys = new KeySpace(config.redisPrefix);
   const pubsub = new RedisPubSub(redis, subscriber, keys);
   const items = new ItemService(db, pubsub);
-  // BullMQ never closes a connection it was handed, so every one is tracked here and closed in close().
-  const queueConnection = lent?.queue ?? createRedis(config.redisUrl, 'freshrec:queue');
   // Every tenant's pub/sub, queues and stores listen on these: no fixed number of listeners is "too many".
-  if (!lent) for (const c of [redis, subscriber, queueConnection]) c.setMaxListeners(0);
-  const onlineProducer = new OnlineUpdateProducer(queueConnection, config.redisPrefix);
-  // Without a listener an 'error' (Redis down) would be thrown from the emitter; it is logged and retried.
-  onlineProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'online-update queue unavailable'));
+  if (!lent) for (const c of [redis, subscriber]) c.setMaxListeners(0);
+  const onlineStream = new OnlineUpdateStream(redis, keys);
   const retrainProducer = new RetrainProducer(redis, config.redisPrefix, { attempts: config.retrainAttempts, backoffMs: config.retrainBackoffMs });
+  // Without a listener an 'error' (Redis down) would be thrown from the emitter; it is logged and retried.
   retrainProducer.queue.on('error', (err) => log.warn({ err: err.message }, 'retrain queue unavailable'));
   // One connection, opened only while a version's artefacts stream in (a swap, a retrain loading the served version).
   const artifactPool = createPgPool(config.databaseUrl, 1, { idleTimeoutMillis: 5000 }, (err) => log.warn({ err: err.message }, 'artefact pool connection lost'));
@@ -138,7 +137,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const histories = new UserHistoryReader(db, state, config.historyWindow);
   const catalog = new CatalogIndex(db);
   const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));
-  const queues = () => [onlineProducer.queue, retrainProducer.queue];
+  const queues = () => [onlineStream, bullQueueSource(retrainProducer.queue)];
   // Prometheus metrics are per process: a tenant reports into the control registry (its live counters stay its own).
   const telemetry = createTelemetry({ redis, keys, log: log.child({ module: 'liveMetrics' }), queues, activeModel }, control?.telemetry.prometheus);
   // Outside an A/B experiment everyone gets the active version; during one, each shopper gets their arm's version.
@@ -158,13 +157,13 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     log: log.child({ module: 'recommendations' }),
   });
   const online = countPushes(
-    new OnlineUpdateService(db, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth),
+    new OnlineUpdateService(db, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth, log.child({ module: 'online' })),
     telemetry,
   );
   const systemMetrics = new SystemMetricsService(db, new LiveTrafficReader(redis, keys), queues, activeModel);
   const liveMetrics = new LiveMetricsFeed(systemMetrics, log.child({ module: 'liveMetrics' }));
   // With online updates off nothing moves a user's state between retrains.
-  const notify = config.onlineUpdates ? (users: string[]) => onlineProducer.notify(users) : async () => undefined;
+  const notify = config.onlineUpdates ? (users: string[]) => onlineStream.notify(users) : async () => undefined;
   const fraud = new FraudDetector(redis, keys, DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
   const userIds = new UserIdPseudonymizer(config.userIdPseudonymKey);
   const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
@@ -236,7 +235,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     training,
     trainingJobs,
     registry,
-    onlineProducer,
+    onlineStream,
     retrainProducer,
     telemetry,
     systemMetrics,
@@ -248,7 +247,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     suggest,
     bundles,
     userIds,
-    redisConnections: { command: redis, subscriber, queue: queueConnection },
+    redisConnections: { command: redis, subscriber },
     blockingConnection(name) {
       const conn = createBlockingRedis(config.redisUrl, name);
       extra.push(conn);
@@ -266,9 +265,8 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
       await activeModel.stop();
       await artifactPool.end();
       await pubsub.close();
-      await onlineProducer.close();
       await retrainProducer.close();
-      for (const c of [...(lent ? [] : [subscriber, queueConnection]), ...extra, ...(lent ? [] : [redis])]) c.disconnect();
+      for (const c of [...(lent ? [] : [subscriber]), ...extra, ...(lent ? [] : [redis])]) c.disconnect();
       await db.$disconnect();
     },
   };

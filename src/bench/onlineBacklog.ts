@@ -1,23 +1,23 @@
 // Waits for the online-update queue to empty, so a measurement starts from a system that has caught up and
 // a check ("every event applied") runs only once the workers had their chance.
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { QUEUES, queueOptions } from '../jobs/queues';
+import { OnlineUpdateStream } from '../jobs/onlineUpdateStream';
+import { KeySpace } from '../redis/redisConnections';
 import { progress, sleep } from './stats';
 
 /**
- * Resolves with the seconds it took until no online-update job was waiting, delayed or active, or with NaN
+ * Resolves with the seconds it took until no online update was waiting or in hand, or with NaN
  * after `timeoutMs` (an overloaded worker): the checks that follow then report what was not applied.
  */
 export async function waitForOnlineBacklog(redisUrl: string, prefix: string, timeoutMs = 600_000): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  const queue = new Queue(QUEUES.onlineUpdate, queueOptions(redis, prefix));
+  const stream = new OnlineUpdateStream(redis, new KeySpace(prefix));
   const started = performance.now();
   try {
     let quietSince: number | null = null;
     while (performance.now() - started < timeoutMs) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const pending = Object.values(counts).reduce((a, b) => a + b, 0);
+      const { waiting, active } = await stream.depth();
+      const pending = waiting + active;
       if (pending === 0) {
         // Two empty looks 300 ms apart: a job added right after the first look is not missed.
         quietSince ??= performance.now();
@@ -30,7 +30,6 @@ export async function waitForOnlineBacklog(redisUrl: string, prefix: string, tim
     progress(`online-update backlog did not clear within ${timeoutMs / 1000} s; going on`);
     return NaN;
   } finally {
-    await queue.close();
     redis.disconnect();
   }
 }

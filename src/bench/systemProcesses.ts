@@ -8,6 +8,8 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { QUEUES, queueOptions } from '../jobs/queues';
+import { OnlineUpdateStream } from '../jobs/onlineUpdateStream';
+import { KeySpace } from '../redis/redisConnections';
 import { sleep } from './stats';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -134,22 +136,23 @@ export async function waitForApi(api: SystemProcess, timeoutMs = 180_000): Promi
   throw new Error(`API not ready within ${timeoutMs / 1000} s:\n${api.output()}`);
 }
 
-/** Waits until `count` worker processes are connected to both queues (BullMQ names its worker connections). */
+/** Waits until `count` worker processes read the online-update stream and are connected to the retrain queue. */
 export async function waitForWorkers(redisUrl: string, prefix: string, workers: SystemProcess[], timeoutMs = 120_000): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  const queues = [QUEUES.onlineUpdate, QUEUES.retrain].map((name) => new Queue(name, queueOptions(redis, prefix)));
+  const retrain = new Queue(QUEUES.retrain, queueOptions(redis, prefix));
+  const online = new OnlineUpdateStream(redis, new KeySpace(prefix));
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const dead = workers.find((w) => w.proc.exitCode !== null);
       if (dead) throw new Error(`worker process exited early:\n${dead.output()}`);
-      const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
+      const counts = await Promise.all([retrain.getWorkersCount(), online.consumerCount()]);
       if (counts.every((c) => c >= workers.length)) return;
       await sleep(200);
     }
     throw new Error(`workers not connected within ${timeoutMs / 1000} s:\n${workers.map((w) => w.output()).join('\n')}`);
   } finally {
-    await Promise.all(queues.map((q) => q.close()));
+    await retrain.close();
     redis.disconnect();
   }
 }

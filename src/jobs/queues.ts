@@ -1,15 +1,11 @@
-// Queue names, job payloads and producers. Every queue lives under the deployment's Redis prefix.
+// BullMQ queue names, job payloads and producers (retraining; online updates go through OnlineUpdateStream).
+// Every queue lives under the deployment's Redis prefix.
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 export const QUEUES = {
-  onlineUpdate: 'online-update',
   retrain: 'retrain',
 } as const;
-
-export interface OnlineUpdateJob {
-  userId: string;
-}
 
 export interface RetrainJob {
   models: string[];
@@ -35,38 +31,6 @@ export interface RetrainQueueOptions {
 
 export function queueOptions(connection: Redis, prefix: string): { connection: ConnectionOptions; prefix: string } {
   return { connection, prefix: `${prefix}:bull` };
-}
-
-/** Asks for a user's online update. One active and at most one waiting job per user: bursts coalesce. */
-export class OnlineUpdateProducer {
-  readonly queue: Queue<OnlineUpdateJob>;
-
-  constructor(connection: Redis, prefix: string) {
-    this.queue = new Queue<OnlineUpdateJob>(QUEUES.onlineUpdate, {
-      ...queueOptions(connection, prefix),
-      defaultJobOptions: {
-        removeOnComplete: true,
-        removeOnFail: 1000,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 200 },
-      },
-    });
-  }
-
-  async notify(userIds: string[]): Promise<void> {
-    await this.queue.addBulk(
-      userIds.map((userId) => ({
-        name: 'user',
-        data: { userId },
-        // keepLastIfActive: a burst while the job runs leaves exactly one follow-up job, and never two at once.
-        opts: { deduplication: { id: userId, keepLastIfActive: true } },
-      })),
-    );
-  }
-
-  close(): Promise<void> {
-    return this.queue.close();
-  }
 }
 
 /** Asks for retrains. Jobs are kept (the last 200 of each outcome) so trainingJob(id) can report on them. */

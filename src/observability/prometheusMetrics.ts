@@ -2,14 +2,15 @@
 // events stored, pushes sent, queue depths and the model version served. One registry per Services object,
 // not prom-client's global one, so several systems in one process (tests) never share series.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Queue } from 'bullmq';
 import type { ActiveModel } from '../domain/models/activeModel';
-import { QUEUE_STATES } from '../domain/metrics/queueStatus';
+import type { QueueSource } from '../domain/metrics/queueStatus';
 
 const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const GAUGED_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
 export interface PrometheusSources {
-  queues: () => Queue[];
+  queues: () => QueueSource[];
   activeModel: ActiveModel;
 }
 
@@ -50,7 +51,7 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: 'freshrec_queue_jobs',
-      help: 'Jobs per BullMQ queue and state (cluster-wide: read from Redis at scrape time)',
+      help: 'Jobs per queue and state (cluster-wide: read from Redis at scrape time)',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
@@ -58,8 +59,8 @@ export class PrometheusMetrics {
         await Promise.all(
           sources.queues().map(async (q) => {
             // Redis down: leave the queue out rather than fail the whole scrape (readiness reports the outage).
-            const counts = await q.getJobCounts(...QUEUE_STATES).catch(() => null);
-            if (counts) for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
+            const depth = await q.depth().catch(() => null);
+            if (depth) for (const state of GAUGED_STATES) this.set({ queue: q.name, state }, depth[state]);
           }),
         );
       },

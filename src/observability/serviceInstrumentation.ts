@@ -29,11 +29,12 @@ export function countStoredEvents(events: EventService, telemetry: Telemetry): E
 
 /** Counts the lists the online updater published to subscribers. */
 export function countPushes(online: OnlineUpdateService, telemetry: Telemetry): OnlineUpdateService {
-  const apply = online.apply.bind(online);
-  online.apply = (async (...args: Parameters<OnlineUpdateService['apply']>) => {
-    const outcome = await apply(...args);
-    if (outcome.pushed) telemetry.pushSent();
-    return outcome;
-  }) as OnlineUpdateService['apply'];
+  const applyMany = online.applyMany.bind(online);
+  online.applyMany = (async (...args: Parameters<OnlineUpdateService['applyMany']>) => {
+    const outcomes = await applyMany(...args);
+    // Repeats of one user share an outcome: count each push once.
+    for (const outcome of new Set(outcomes)) if (outcome.pushed) telemetry.pushSent();
+    return outcomes;
+  }) as OnlineUpdateService['applyMany'];
   return online;
 }

@@ -33,7 +33,12 @@ export class RedisPubSub {
   }
 
   async publish<T extends TopicName>(topic: T, payload: TopicPayloads[T], key?: string): Promise<number> {
-    return this.publisher.publish(this.keys.channel(channelSuffix(topic, key)), JSON.stringify(payload));
+    return this.publisher.publish(this.channelOf(topic, key), JSON.stringify(payload));
+  }
+
+  /** The Redis channel of a topic, for a message published from a script (the online updater's state commit). */
+  channelOf(topic: TopicName, key?: string): string {
+    return this.keys.channel(channelSuffix(topic, key));
   }
 
   /** Registers a listener; resolves once Redis confirmed the subscription. Returns an unsubscribe function. */

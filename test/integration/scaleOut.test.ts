@@ -41,7 +41,7 @@ describe('two API servers and two workers, as separate processes', () => {
     await Promise.all(ports.map((port, k) => waitForHttp(`http://127.0.0.1:${port}/readyz`, children[k], 90000)));
     await waitFor(
       async () =>
-        (await services.onlineProducer.queue.getWorkersCount()) >= 2 && (await services.retrainProducer.queue.getWorkersCount()) >= 2,
+        (await services.onlineStream.consumerCount()) >= 2 && (await services.retrainProducer.queue.getWorkersCount()) >= 2,
       90000,
       200,
     );

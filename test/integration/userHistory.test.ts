@@ -4,7 +4,7 @@
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { createPrismaClient, type Db } from '../../src/db/prismaClient';
 import { createRedis, KeySpace, type Redis } from '../../src/redis/redisConnections';
-import { UserStateStore } from '../../src/domain/users/userStateStore';
+import { UserStateStore, type HistoryEntry } from '../../src/domain/users/userStateStore';
 import { UserHistoryReader } from '../../src/domain/users/userHistory';
 
 const WINDOW = 4;
@@ -58,9 +58,9 @@ describe('UserHistoryReader', () => {
     expect(items(through.entries)).toEqual(['ann-item-0', 'ann-item-1', 'ann-item-2']);
 
     // The worker applied ann's first four events; the last two are only in Postgres yet.
-    await state.append('ann', (await reader.fromDatabase('ann', annIds[3])), annIds[3].toString(), true);
     const catIds = (await db.event.findMany({ where: { userId: 'cat' }, orderBy: { id: 'asc' }, select: { id: true } })).map((e) => e.id);
-    await state.append('cat', [], catIds[2].toString(), true);
+    const rebuilt = (userId: string, entries: HistoryEntry[], hwm: bigint) => ({ userId, expect: { hwm: '', stale: '' }, replace: true, entries, hwm: hwm.toString() });
+    expect(await state.commitMany([rebuilt('ann', await reader.fromDatabase('ann', annIds[3]), annIds[3]), rebuilt('cat', [], catIds[2])])).toEqual([true, true]);
     const [ann, cat] = await Promise.all([reader.recent('ann'), reader.recent('cat')]);
     expect(items(ann.entries)).toEqual(['ann-item-2', 'ann-item-3', 'ann-item-4', 'ann-item-5']);
     expect(cat.entries).toEqual([]);

@@ -1,5 +1,5 @@
-// Depths of the BullMQ queues (online updates, retrains) and their most recent failed jobs, for the dashboard
-// and the Prometheus gauges. Counts come straight from BullMQ's own keys, so they are cluster-wide.
+// Depths of the work queues (the online-update stream, the BullMQ retrain queue) and their most recent failed jobs,
+// for the dashboard and the Prometheus gauges. Counts come straight from Redis, so they are cluster-wide.
 import type { Queue } from 'bullmq';
 
 export interface FailedJob {
@@ -21,7 +21,17 @@ export interface QueueDepth {
   recentFailures: FailedJob[];
 }
 
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
+/** Anything whose depth the dashboard and /metrics show: a BullMQ queue, or the online-update stream. */
+export interface QueueSource {
+  readonly name: string;
+  depth(): Promise<QueueDepth>;
+}
+
+export function bullQueueSource(queue: Queue): QueueSource {
+  return { name: queue.name, depth: () => queueDepth(queue) };
+}
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 
 export async function queueDepth(queue: Queue, failuresShown = 10): Promise<QueueDepth> {
   const counts = await queue.getJobCounts(...QUEUE_STATES);

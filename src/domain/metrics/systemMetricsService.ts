@@ -1,13 +1,12 @@
 // One SystemMetrics snapshot for a window: live traffic from the cluster's Redis counters, online quality from
 // Postgres (cached briefly: it is a join over the window's impressions), queue depths from BullMQ and the
 // model this process serves.
-import type { Queue } from 'bullmq';
 import type { Db } from '../../db/prismaClient';
 import type { ActiveModel } from '../models/activeModel';
 import type { LiveTraffic, LiveTrafficReader } from './liveTrafficReader';
 import type { MetricsWindow } from './metricsWindow';
 import { measureOnlineQuality, type OnlineQuality } from './onlineQuality';
-import { queueDepth, type QueueDepth } from './queueStatus';
+import type { QueueDepth, QueueSource } from './queueStatus';
 
 /** Online quality is recomputed at most this often per window; click-through moves slowly anyway. */
 const QUALITY_TTL_MS = 5_000;
@@ -29,7 +28,7 @@ export class SystemMetricsService {
   constructor(
     private readonly db: Db,
     private readonly traffic: LiveTrafficReader,
-    private readonly queues: () => Queue[],
+    private readonly queues: () => QueueSource[],
     private readonly active: ActiveModel,
   ) {}
 
@@ -37,7 +36,7 @@ export class SystemMetricsService {
     const [traffic, quality, queues] = await Promise.all([
       this.traffic.read(window, now),
       this.qualityFor(window.seconds, now),
-      Promise.all(this.queues().map((q) => queueDepth(q))),
+      Promise.all(this.queues().map((q) => q.depth())),
     ]);
     return {
       ...traffic,

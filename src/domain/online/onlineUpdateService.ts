@@ -1,22 +1,36 @@
-// The online path for one user: apply their stored events newer than the high-water mark, in order, to the
-// Redis state; recompute their list; publish it when its top items changed. Running it twice is harmless.
+// The online path for a batch of users: apply each one's stored events newer than their high-water mark, in
+// order, to the Redis state; recompute their list; publish it when its top items changed. Reads and writes go
+// in one round trip per batch, and each user's write is a compare-and-set, so running it twice, or on two
+// workers at once, is harmless.
 import type { Db } from '../../db/prismaClient';
+import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import type { RecommendationService } from '../recommendations/recommendationService';
-import type { UserStateStore, HistoryEntry, UserState } from '../users/userStateStore';
+import type { UserStateStore, HistoryEntry, StateSnapshot, StateCommit } from '../users/userStateStore';
 import type { UserHistory } from '../../ml/interactions';
-import { activityOf, toHistoryEntry, weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
+import { toHistoryEntry, weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
 import type { ActiveModel } from '../models/activeModel';
 import type { MatrixFactorization } from '../../ml/models/matrixFactorization';
 import { applyOnlineSteps } from '../../ml/online/userEmbeddingUpdater';
+import { existingUsers, readLastEventIds, readPendingEvents } from './pendingEvents';
 
 export interface OnlineUpdateOutcome {
   applied: number;
   pushed: boolean;
 }
 
-// Events applied per pass: a user with a huge backlog is caught up over several passes of one job.
+// Events applied per user and pass: a user with a huge backlog is caught up over several passes.
 const PAGE = 500;
+// Passes a user may lose to another worker's commit before this batch leaves them to that worker.
+const MAX_CONFLICTS = 3;
+
+/** One user's pass: the commit to write, and whether more of their events wait behind it. */
+interface PlannedPass {
+  commit: StateCommit;
+  applied: number;
+  pushes: boolean;
+  more: boolean;
+}
 
 export class OnlineUpdateService {
   constructor(
@@ -28,104 +42,121 @@ export class OnlineUpdateService {
     private readonly pubsub: RedisPubSub,
     private readonly listSize: number,
     private readonly pushDepth: number,
+    private readonly log?: Logger,
   ) {}
 
   async apply(userId: string): Promise<OnlineUpdateOutcome> {
-    const outcome = await this.update(userId);
-    // deleteUser erases Postgres first, then Redis. An update that read the user's events before the erasure may
-    // write their state after it: checking Postgres after every write catches that, and erases it again.
-    if (outcome.applied && !(await this.db.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
-      await this.state.delete(userId);
-    }
-    return outcome;
+    return (await this.applyMany([userId]))[0];
   }
 
-  private async update(userId: string): Promise<OnlineUpdateOutcome> {
-    let current = await this.state.get(userId);
-    let applied = 0;
-    if (!current) {
-      // No state (new user, or Redis lost it): rebuild the window from Postgres, the source of truth.
-      const last = await this.db.event.findFirst({ where: { userId }, orderBy: { id: 'desc' }, select: { id: true } });
-      if (!last) return { applied: 0, pushed: false };
-      const entries = await this.histories.fromDatabase(userId);
-      await this.state.append(userId, entries, last.id.toString(), true);
-      applied = entries.length;
-      current = await this.state.get(userId);
-      if (!current) return { applied, pushed: false };
-    } else {
-      for (;;) {
-        const rows: { id: bigint; itemId: string | null; type: string; occurredAt: Date; flagged: boolean }[] = await this.db.event.findMany({
-          where: { userId, id: { gt: BigInt(current.hwm) } },
-          orderBy: { id: 'asc' },
-          take: PAGE,
-          select: { id: true, itemId: true, type: true, occurredAt: true, flagged: true },
-        });
-        if (!rows.length) break;
-        // Flagged (suspicious) events advance the mark but never shape the shopper's state.
-        const entries: HistoryEntry[] = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
-        const hwm: string = rows[rows.length - 1].id.toString();
-        // The window as Redis holds it after the append (LPUSH then LTRIM to the newest `window`): this job is the
-        // user's only writer, so it is what a query reads, without reading it back.
-        const history = [...current.history, ...entries].slice(-this.state.window);
-        applied += rows.length;
-        if (rows.length < PAGE) {
-          // The last page: its events, the new mark and the list they produce are written in one transaction.
-          current = { ...current, ...(await this.learn(userId, current, entries)), history, hwm };
-          return { applied, pushed: await this.publishIfChanged(userId, activityOf(current), hwm, current.lastList, entries) };
+  /** Brings every user of the batch up to date; one outcome per input, in order (repeats share one). */
+  async applyMany(userIds: string[]): Promise<OnlineUpdateOutcome[]> {
+    const outcomes = new Map(userIds.map((u) => [u, { applied: 0, pushed: false }]));
+    const conflicts = new Map<string, number>();
+    let todo = [...outcomes.keys()];
+    while (todo.length) {
+      const next: string[] = [];
+      for (const { userId, written, more, applied, pushed } of await this.pass(todo)) {
+        if (written) {
+          const o = outcomes.get(userId) as OnlineUpdateOutcome;
+          o.applied += applied;
+          o.pushed ||= pushed;
+          if (more) next.push(userId);
+          continue;
         }
-        await this.state.append(userId, entries, hwm);
-        current = { ...current, ...(await this.learn(userId, current, entries)), history, hwm };
+        // Another worker moved this user's state since it was read: read it again, unless that keeps happening
+        // (the other worker applies everything it read, and every later event brings its own notification).
+        const lost = (conflicts.get(userId) ?? 0) + 1;
+        conflicts.set(userId, lost);
+        if (lost < MAX_CONFLICTS) next.push(userId);
+        else this.log?.debug({ userId }, 'online update left to the worker that holds this user');
       }
-      if (!applied) return { applied: 0, pushed: false };
+      todo = next;
     }
-    return { applied, pushed: await this.publishIfChanged(userId, activityOf(current), current.hwm, current.lastList) };
+    // deleteUser erases Postgres first, then Redis. An update that read a user's events before the erasure may
+    // write their state after it: checking Postgres after the writes catches that, and erases it again.
+    const updated = [...outcomes].filter(([, o]) => o.applied > 0).map(([u]) => u);
+    const existing = await existingUsers(this.db, updated);
+    await Promise.all(updated.filter((u) => !existing.has(u)).map((u) => this.state.delete(u)));
+    return userIds.map((u) => outcomes.get(u) as OnlineUpdateOutcome);
+  }
+
+  /** One read, plan and write for `userIds`: which commits were written, and which users have more to apply. */
+  private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; more: boolean })[]> {
+    const snapshots = await this.state.getMany(userIds);
+    const steady: number[] = [];
+    const rebuild: number[] = [];
+    snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
+    // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
+    const [pending, lastIds] = await Promise.all([
+      readPendingEvents(this.db, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
+      readLastEventIds(this.db, rebuild.map((i) => userIds[i])),
+    ]);
+    const rebuilt = await Promise.all(
+      rebuild.map((i) => {
+        const last = lastIds.get(userIds[i]);
+        return last === undefined ? null : this.histories.fromDatabase(userIds[i], last).then((entries) => ({ entries, hwm: last.toString() }));
+      }),
+    );
+
+    const plans: PlannedPass[] = [];
+    steady.forEach((i, k) => {
+      const rows = pending[k];
+      if (!rows.length) return;
+      const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
+      const more = rows.length === PAGE;
+      plans.push(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more));
+    });
+    rebuild.forEach((i, k) => {
+      const r = rebuilt[k];
+      if (r) plans.push(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false));
+    });
+
+    const written = await this.state.commitMany(plans.map((p) => p.commit));
+    return plans.map((p, j) => ({ userId: p.commit.userId, written: written[j], more: p.more, applied: p.applied, pushed: p.pushes }));
+  }
+
+  /**
+   * The commit of one pass for one user: the new events on their window and embedding, and, on the pass that
+   * reaches their newest event, the list those produce, published when its top changed.
+   */
+  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean): PlannedPass {
+    const before = replace ? [] : (snap.state?.history ?? []);
+    const history = [...before, ...entries].slice(-this.state.window);
+    const embedding = replace || !snap.state ? undefined : this.learn(snap.state.embedding, snap.state.embeddingVersion, before, entries);
+    const commit: StateCommit = { userId, expect: { hwm: snap.hwm, stale: snap.stale }, replace, entries, hwm, embedding };
+    if (more) return { commit, applied, pushes: false, more };
+    const activity: RecentActivity = { entries: history, embedding: embedding ?? (replace ? null : keptEmbedding(snap)) };
+    const list = this.recommendations.listForHistory(userId, activity, this.listSize);
+    const ids = list.items.map((i) => i.id);
+    const previous = snap.lastList;
+    const head = ids.slice(0, this.pushDepth);
+    const unchanged = previous !== null && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id);
+    if (list.modelVersion === 'none' || unchanged) return { commit, applied, pushes: false, more };
+    commit.lastList = ids;
+    commit.publish = {
+      channel: this.pubsub.channelOf('recs', userId),
+      message: JSON.stringify({ userId, recommId: list.recommId, modelVersion: list.modelVersion, generatedAt: list.generatedAt.toISOString(), items: list.items, eventSeq: hwm }),
+    };
+    return { commit, applied, pushes: true, more };
   }
 
   /**
    * Online learning: a gradient step of the user's factorisation embedding per new event. The embedding
    * starts from a fold-in of the history before these events when none exists for the served version.
    */
-  private async learn(userId: string, before: UserState, entries: HistoryEntry[]): Promise<Partial<UserState>> {
+  private learn(current: Float32Array | null, version: number | null, before: HistoryEntry[], entries: HistoryEntry[]): { vector: Float32Array; versionId: number } | undefined {
     const model = this.active.get();
     const mf = model?.component('mf') as MatrixFactorization | undefined;
-    if (!model || !mf || !entries.length) return {};
+    if (!model || !mf || !entries.length) return undefined;
     const local = (e: HistoryEntry[]) => model.historyFor('mf', model.toHistory(weigh(e))) as UserHistory;
-    const w =
-      before.embedding && before.embeddingVersion === model.versionId && before.embedding.length === mf.dim
-        ? before.embedding
-        : mf.foldIn(local(before.history));
-    applyOnlineSteps(mf, w, local(entries), undefined, before.history.length + entries.length);
-    await this.state.setEmbedding(userId, w, model.versionId);
-    return { embedding: w, embeddingVersion: model.versionId };
+    const w = current && version === model.versionId && current.length === mf.dim ? new Float32Array(current) : mf.foldIn(local(before));
+    applyOnlineSteps(mf, w, local(entries), undefined, before.length + entries.length);
+    return { vector: w, versionId: model.versionId };
   }
+}
 
-  /**
-   * Computes the list for `activity` and publishes it when its top changed. `pending` are events not yet written
-   * to the Redis state: they are appended (with the mark `hwm`, and the list when it is published) first.
-   */
-  private async publishIfChanged(userId: string, activity: RecentActivity, hwm: string, previous: string[] | null, pending?: HistoryEntry[]): Promise<boolean> {
-    const list = this.recommendations.listForHistory(userId, activity, this.listSize);
-    const ids = list.items.map((i) => i.id);
-    const head = ids.slice(0, this.pushDepth);
-    const unchanged = previous !== null && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id);
-    if (list.modelVersion === 'none' || unchanged) {
-      if (pending) await this.state.append(userId, pending, hwm);
-      return false;
-    }
-    if (pending) await this.state.append(userId, pending, hwm, false, ids);
-    else await this.state.setLastList(userId, ids);
-    await this.pubsub.publish(
-      'recs',
-      {
-        userId,
-        recommId: list.recommId,
-        modelVersion: list.modelVersion,
-        generatedAt: list.generatedAt.toISOString(),
-        items: list.items,
-        eventSeq: hwm,
-      },
-      userId,
-    );
-    return true;
-  }
+function keptEmbedding(snap: StateSnapshot): RecentActivity['embedding'] {
+  const s = snap.state;
+  return s?.embedding && s.embeddingVersion !== null ? { vector: s.embedding, versionId: s.embeddingVersion } : null;
 }

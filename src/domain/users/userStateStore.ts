@@ -3,6 +3,7 @@
 // a missing state is rebuilt from them.
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
+import { RedisScript } from '../../redis/redisScript';
 
 export interface HistoryEntry {
   itemId: string;
@@ -23,6 +24,49 @@ export interface UserState {
   embedding: Float32Array | null;
   embeddingVersion: number | null;
 }
+
+/** A user's state as read for an update, whatever it holds: the mark and stale flag are what a commit compares. */
+export interface StateSnapshot {
+  /** Null when there is no usable state (none yet, or marked stale): the updater rebuilds it from Postgres. */
+  state: UserState | null;
+  lastList: string[] | null;
+  /** The fields the commit's compare-and-set checks ('' = absent). */
+  hwm: string;
+  stale: string;
+}
+
+/** One user's update, written only if their state still is what it was read as (see COMMIT). */
+export interface StateCommit {
+  userId: string;
+  expect: { hwm: string; stale: string };
+  /** Start the history over (a rebuild from Postgres). */
+  replace: boolean;
+  entries: HistoryEntry[];
+  hwm: string;
+  lastList?: string[];
+  embedding?: { vector: Float32Array; versionId: number };
+  /** Published in the same script, so pushes for one user leave in the order of their marks. */
+  publish?: { channel: string; message: string };
+}
+
+// KEYS: hist, state. ARGV: expected hwm, expected stale, replace, window, new hwm, list, embedding, embedding
+// version, channel, message, then the entries newest first. '' means absent. Returns 0 (nothing written) when
+// another writer moved the state since it was read: two workers never interleave one user's updates.
+const COMMIT = new RedisScript(`
+local cur = redis.call('HMGET', KEYS[2], 'hwm', 'stale')
+if (cur[1] or '') ~= ARGV[1] or (cur[2] or '') ~= ARGV[2] then return 0 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1])
+  redis.call('HDEL', KEYS[2], 'stale', 'emb', 'embv')
+end
+if #ARGV > 10 then redis.call('LPUSH', KEYS[1], unpack(ARGV, 11)) end
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+redis.call('HSET', KEYS[2], 'hwm', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'list', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[2], 'emb', ARGV[7], 'embv', ARGV[8]) end
+if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
+return 1
+`);
 
 export class UserStateStore {
   constructor(
@@ -46,46 +90,63 @@ export class UserStateStore {
       return v;
     }) as [string[], (string | null)[], Buffer | null];
     const [hwm, list, embv, stale] = fields;
-    // A stale state (events it applied were flagged afterwards) is as good as none: rebuild it.
-    if (hwm === null || stale !== null) return null;
-    return {
-      // Stored newest first (LPUSH), returned oldest first.
-      history: hist.map(decodeEntry).reverse(),
-      hwm,
-      lastList: list ? (JSON.parse(list) as string[]) : null,
-      embedding: emb ? new Float32Array(emb.buffer.slice(emb.byteOffset, emb.byteOffset + emb.byteLength)) : null,
-      embeddingVersion: embv ? Number(embv) : null,
-    };
+    return decodeState(hist, hwm, stale, list ? (JSON.parse(list) as string[]) : null, embv, emb);
   }
 
   /**
-   * Appends entries (oldest first), trims the window and advances the high-water mark atomically.
-   * `replace` starts the history over (a rebuild from Postgres). `lastList`, when given, is stored in the same
-   * transaction (the online updater saves the list it computed with the events that moved it: one round trip).
+   * Snapshots of several users in one round trip, for a batch of online updates. Each user's keys are read in a
+   * MULTI of their own, so a history never comes from before another writer's commit and its mark from after.
    */
-  async append(userId: string, entries: HistoryEntry[], hwm: string, replace = false, lastList?: string[]): Promise<void> {
-    const hist = this.keys.user(userId, 'hist');
-    const tx = this.redis.multi();
-    if (replace) tx.del(hist).hdel(this.keys.user(userId, 'state'), 'stale', 'emb', 'embv');
-    if (entries.length) tx.lpush(hist, ...entries.map(encodeEntry));
-    tx.ltrim(hist, 0, this.window - 1);
-    if (lastList) tx.hset(this.keys.user(userId, 'state'), 'hwm', hwm, 'list', JSON.stringify(lastList));
-    else tx.hset(this.keys.user(userId, 'state'), 'hwm', hwm);
-    await tx.exec();
+  async getMany(userIds: string[]): Promise<StateSnapshot[]> {
+    if (!userIds.length) return [];
+    const p = this.redis.pipeline();
+    for (const u of userIds) {
+      p.call('MULTI');
+      p.lrange(this.keys.user(u, 'hist'), 0, -1);
+      p.hmget(this.keys.user(u, 'state'), 'hwm', 'list', 'embv', 'stale', 'emb');
+      // As buffers, so the binary embedding survives; the other fields are decoded below.
+      p.callBuffer('EXEC');
+    }
+    const res = (await p.exec()) ?? [];
+    return userIds.map((_, i) => {
+      const [err, reply] = res[i * 4 + 3];
+      if (err) throw err;
+      const [hist, fields] = reply as [Buffer[], (Buffer | null)[]];
+      const [hwm, list, embv, stale] = fields.slice(0, 4).map((f) => (f === null ? null : f.toString()));
+      const emb = fields[4];
+      const lastList = list ? (JSON.parse(list) as string[]) : null;
+      return {
+        state: decodeState(hist.map((h) => h.toString()), hwm, stale, lastList, embv, emb),
+        lastList,
+        hwm: hwm ?? '',
+        stale: stale ?? '',
+      };
+    });
   }
 
-  async setLastList(userId: string, itemIds: string[]): Promise<void> {
-    await this.redis.hset(this.keys.user(userId, 'state'), 'list', JSON.stringify(itemIds));
-  }
-
-  async setEmbedding(userId: string, embedding: Float32Array, versionId: number): Promise<void> {
-    await this.redis.hset(
-      this.keys.user(userId, 'state'),
-      'emb',
-      Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength),
-      'embv',
-      String(versionId),
+  /** Writes each commit whose user's state is unchanged since read; true per commit written, in order. */
+  async commitMany(commits: StateCommit[]): Promise<boolean[]> {
+    const results = await COMMIT.runMany(
+      this.redis,
+      commits.map((c) => ({
+        keys: [this.keys.user(c.userId, 'hist'), this.keys.user(c.userId, 'state')],
+        args: [
+          c.expect.hwm,
+          c.expect.stale,
+          c.replace ? '1' : '0',
+          this.window,
+          c.hwm,
+          c.lastList ? JSON.stringify(c.lastList) : '',
+          c.embedding ? Buffer.from(c.embedding.vector.buffer, c.embedding.vector.byteOffset, c.embedding.vector.byteLength) : '',
+          c.embedding ? String(c.embedding.versionId) : '',
+          c.publish?.channel ?? '',
+          c.publish?.message ?? '',
+          // LPUSH of the oldest first leaves the newest at the head: the list is stored newest first.
+          ...c.entries.map(encodeEntry),
+        ],
+      })),
     );
+    return results.map((r) => r === 1);
   }
 
   /** Marks users' states for a rebuild from Postgres on their next online update. */
@@ -98,6 +159,19 @@ export class UserStateStore {
   async delete(userId: string): Promise<void> {
     await this.redis.del(...this.keys.allOfUser(userId));
   }
+}
+
+function decodeState(hist: string[], hwm: string | null, stale: string | null, lastList: string[] | null, embv: string | null, emb: Buffer | null): UserState | null {
+  // A stale state (events it applied were flagged afterwards) is as good as none: rebuild it.
+  if (hwm === null || stale !== null) return null;
+  return {
+    // Stored newest first (LPUSH), returned oldest first.
+    history: hist.map(decodeEntry).reverse(),
+    hwm,
+    lastList,
+    embedding: emb ? new Float32Array(emb.buffer.slice(emb.byteOffset, emb.byteOffset + emb.byteLength)) : null,
+    embeddingVersion: embv ? Number(embv) : null,
+  };
 }
 
 function encodeEntry(e: HistoryEntry): string {
