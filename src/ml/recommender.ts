@@ -37,6 +37,15 @@ export interface ScoreContext {
   context?: Record<string, unknown>;
 }
 
+/** One user's scores over every item, read item by item or as a head, without a dense score array. */
+export interface ScoreRow {
+  numItems: number;
+  /** The score of item j. */
+  scoreAt(j: number): number;
+  /** The `n` best items (`skip` true keeps one out), and the lowest and highest score over all items. */
+  search(n: number, skip: (j: number) => boolean): { indices: Int32Array; min: number; max: number };
+}
+
 export interface Recommender {
   readonly kind: ModelKind;
   /** Item vocabulary size: score arrays have this length. */
@@ -49,6 +58,12 @@ export interface Recommender {
    * that outlive the call.
    */
   scoreUser(history: UserHistory, out: Float32Array, ctx?: ScoreContext): void;
+  /**
+   * The same scores as scoreUser, served without writing a score per item, when the model's scores for this
+   * history are mostly one simple prior (item-to-item: neighbour evidence on a few items, popularity elsewhere).
+   * Null: use scoreUser.
+   */
+  sparseScores?(history: UserHistory, ctx?: ScoreContext): ScoreRow | null;
   /** Item-to-item similarity scores for `item` into `out`, when the model has a notion of it. */
   similarItems?(item: number, out: Float32Array): void;
   /** Serialises the trained state. */

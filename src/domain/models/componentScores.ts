@@ -3,6 +3,7 @@
 // instead of O(catalogue); the dense buffers are the model's scratch, returned by `release`.
 import type { FusedScores } from './servingModel';
 import { ScoreHeap } from '../../ml/scoreHeap';
+import type { ScoreRow } from '../../ml/recommender';
 
 export interface ComponentRow {
   kind: string;
@@ -22,19 +23,11 @@ export interface ComponentRow {
    */
   sortedHead?: Int32Array;
   /**
-   * Set when an approximate item index serves this component (catalogues of ANN_MIN_ITEMS and more): `local` is
-   * then empty, scores are computed per item read, and the head and the min and range come from the index.
+   * Set when the component is served without a dense score array: from an approximate item index (embedding
+   * models, catalogues of ANN_MIN_ITEMS and more) or from its own sparse scores (item-to-item). `local` is then
+   * empty, scores are computed per item read, and the head and the min and range come from the row.
    */
-  approx?: ApproximateRow;
-}
-
-/** One shopper's view of a component served from an approximate index (local indices throughout). */
-export interface ApproximateRow {
-  numItems: number;
-  /** The component's exact score of local item j. */
-  scoreAt(j: number): number;
-  /** The `n` best items (`skip` true keeps one out), and the lowest and highest score over all items. */
-  search(n: number, skip: (j: number) => boolean): { indices: Int32Array; min: number; max: number };
+  approx?: ScoreRow;
 }
 
 export class ComponentScores {
@@ -144,7 +137,7 @@ function rangeOf({ min, max }: { min: number; max: number }): { min: number; ran
 }
 
 /** The index's min and range of an approximate row when no head was asked of it (scoring a few named items). */
-function approximateRange(approx: ApproximateRow): { min: number; range: number } {
+function approximateRange(approx: ScoreRow): { min: number; range: number } {
   return rangeOf(approx.search(0, () => true));
 }
 

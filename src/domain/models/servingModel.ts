@@ -138,7 +138,7 @@ export class ServingModel {
     const buffers = this.scratch.pop() ?? [];
     const rows: ComponentRow[] = this.mapped.map((c, k) => {
       if (SHOPPER_INDEPENDENT.has(c.kind)) return { kind: c.kind, weight: c.weight, toLocal: c.toLocal, toUnion: c.toUnion, ...this.fixedRow(k, c, ctx) };
-      const approx = this.approximateRow(k, c, history, ctx);
+      const approx = this.approximateRow(k, c, history, ctx) ?? this.sparseRow(c, history, ctx);
       if (approx) return approx;
       let local = buffers[k];
       if (!local || local.length !== c.itemIds.length) local = new Float32Array(c.itemIds.length);
@@ -190,6 +190,13 @@ export class ServingModel {
         search: (n, skip) => index.searchWithRange(w, n, skip),
       },
     };
+  }
+
+  /** Component c's row from the model's own sparse scores, or null (dense scoring) when it has none. */
+  private sparseRow(c: Mapped, history: UserHistory, ctx?: ScoreContext): ComponentRow | null {
+    // Items added to the vocabulary after training are past the model's arrays: those rows stay dense.
+    const row = c.itemIds.length === c.model.numItems ? c.model.sparseScores?.(localHistory(c, history), ctx) : null;
+    return row ? { kind: c.kind, weight: c.weight, local: EMPTY_SCORES, toLocal: c.toLocal, toUnion: c.toUnion, min: NaN, range: NaN, approx: row } : null;
   }
 
   /** A shopper-independent component's scores, computed once per vocabulary size (new items change them). */

@@ -1,7 +1,8 @@
 // Recency-aware item-to-item recommender (kind 'itemknn'): sums the neighbour rows of the user's recent items,
 // newest first, plus a small popularity prior. The graph is CSR typed arrays, so save/load is just bytes.
 import type { Interactions, ItemMeta, UserHistory } from '../interactions';
-import type { FitOptions, ModelArtifacts, Recommender, ScoreContext } from '../recommender';
+import type { FitOptions, ModelArtifacts, Recommender, ScoreContext, ScoreRow } from '../recommender';
+import { ItemKnnSparseRow, orderByPopularity } from './itemKnnSparseRow';
 import { arrayBytes, jsonBytes, readFloat32, readInt32, readJson } from './artifactCodec';
 import {
   accumulateNeighbours,
@@ -30,6 +31,9 @@ export class ItemKnnRecommender implements Recommender {
   private validationNdcg: number | undefined;
   private touched = new Int32Array(0);
   private readonly used = new Int32Array(100);
+  /** Accumulator of sparseScores, all zero between calls. */
+  private evidenceScratch = new Float32Array(0);
+  private popularityOrder: Int32Array | null = null;
 
   constructor(params?: Params) {
     this.params = readItemKnnParams(params);
@@ -63,6 +67,7 @@ export class ItemKnnRecommender implements Recommender {
       this.popularity = tailPopularity(data, this.params.popularityTailDecay);
     }
     this.touched = new Int32Array(this.popularity.length);
+    this.popularityOrder = null;
     opts.onProgress?.({ fraction: 1, phase: 'item-knn' });
   }
 
@@ -78,6 +83,26 @@ export class ItemKnnRecommender implements Recommender {
     const pop = this.popularity;
     const n = Math.min(out.length, pop.length);
     for (let i = 0; i < n; i++) out[i] = out[i] * scale + blend * pop[i];
+  }
+
+  /** scoreUser's values as a sparse row: neighbour evidence on the touched items, the popularity prior elsewhere. */
+  sparseScores(history: UserHistory): ScoreRow {
+    const n = this.popularity.length;
+    if (this.touched.length !== n) this.touched = new Int32Array(n);
+    if (this.evidenceScratch.length !== n) this.evidenceScratch = new Float32Array(n);
+    const acc = this.evidenceScratch;
+    const nTouched = accumulateNeighbours(this.graph, this.params, history, acc, this.touched, this.used);
+    let max = 0;
+    for (let k = 0; k < nTouched; k++) if (acc[this.touched[k]] > max) max = acc[this.touched[k]];
+    const scale = max > 0 ? 1 / max : 0;
+    const evidence = new Map<number, number>();
+    for (let k = 0; k < nTouched; k++) {
+      const j = this.touched[k];
+      evidence.set(j, acc[j] * scale);
+      acc[j] = 0;
+    }
+    this.popularityOrder ??= orderByPopularity(this.popularity);
+    return new ItemKnnSparseRow(evidence, this.params.popularityBlend, this.popularity, this.popularityOrder);
   }
 
   /** Neighbour similarity of every item to `item` ("others also viewed"); items that are not neighbours get 0. */
@@ -114,6 +139,7 @@ export class ItemKnnRecommender implements Recommender {
     this.graph = { offsets: readInt32(artifacts, 'offsets'), neighbours: readInt32(artifacts, 'neighbours'), sims: readFloat32(artifacts, 'sims') };
     this.popularity = readFloat32(artifacts, 'popularity');
     this.touched = new Int32Array(this.popularity.length);
+    this.popularityOrder = null;
     return this;
   }
 
@@ -121,6 +147,8 @@ export class ItemKnnRecommender implements Recommender {
     this.graph = emptyGraph();
     this.popularity = new Float32Array(0);
     this.touched = new Int32Array(0);
+    this.evidenceScratch = new Float32Array(0);
+    this.popularityOrder = null;
   }
 }
 
