@@ -6,6 +6,7 @@ import type { ServingModel } from '../models/servingModel';
 import type { ComponentScores } from '../models/componentScores';
 import type { CatalogIndex } from './catalogIndex';
 import { RULE_SCORE_FLOOR } from '../rules/ruleSet';
+import { ScoreHeap } from '../../ml/scoreHeap';
 
 export interface CandidateLimits {
   /** Items taken from each model's head (raised to 4x the requested depth for deep pages). */
@@ -120,13 +121,13 @@ export class CandidateGenerator {
       for (let k = from; k < to; k++) if (!skip(lists.items[k])) add(lists.items[k]);
       return;
     }
-    const scored: { u: number; s: number }[] = [];
+    // Items are in index order, and the heap keeps the first of equal scores: ties go to the lower index.
+    const heap = new ScoreHeap(n);
     for (let k = from; k < to; k++) {
       const u = lists.items[k];
-      if (!skip(u)) scored.push({ u, s: components.fusedAt(u) });
+      if (!skip(u)) heap.offer(u, components.fusedAt(u));
     }
-    scored.sort((a, b) => b.s - a.s || a.u - b.u);
-    for (let k = 0; k < Math.min(n, scored.length); k++) add(scored[k].u);
+    for (const u of heap.unorderedIndices()) add(u);
   }
 
   /**

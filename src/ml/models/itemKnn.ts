@@ -2,7 +2,7 @@
 // newest first, plus a small popularity prior. The graph is CSR typed arrays, so save/load is just bytes.
 import type { Interactions, ItemMeta, UserHistory } from '../interactions';
 import type { FitOptions, ModelArtifacts, Recommender, ScoreContext, ScoreRow } from '../recommender';
-import { ItemKnnSparseRow, orderByPopularity } from './itemKnnSparseRow';
+import { EvidenceTable, ItemKnnSparseRow, orderByPopularity } from './itemKnnSparseRow';
 import { arrayBytes, jsonBytes, readFloat32, readInt32, readJson } from './artifactCodec';
 import {
   accumulateNeighbours,
@@ -34,6 +34,7 @@ export class ItemKnnRecommender implements Recommender {
   /** Accumulator of sparseScores, all zero between calls. */
   private evidenceScratch = new Float32Array(0);
   private popularityOrder: Int32Array | null = null;
+  private evidence: EvidenceTable | null = null;
 
   constructor(params?: Params) {
     this.params = readItemKnnParams(params);
@@ -90,19 +91,20 @@ export class ItemKnnRecommender implements Recommender {
     const n = this.popularity.length;
     if (this.touched.length !== n) this.touched = new Int32Array(n);
     if (this.evidenceScratch.length !== n) this.evidenceScratch = new Float32Array(n);
+    if (this.evidence?.value.length !== n) this.evidence = new EvidenceTable(n);
     const acc = this.evidenceScratch;
     const nTouched = accumulateNeighbours(this.graph, this.params, history, acc, this.touched, this.used);
     let max = 0;
     for (let k = 0; k < nTouched; k++) if (acc[this.touched[k]] > max) max = acc[this.touched[k]];
     const scale = max > 0 ? 1 / max : 0;
-    const evidence = new Map<number, number>();
+    const items = this.touched.slice(0, nTouched);
+    const values = new Float32Array(nTouched);
     for (let k = 0; k < nTouched; k++) {
-      const j = this.touched[k];
-      evidence.set(j, acc[j] * scale);
-      acc[j] = 0;
+      values[k] = acc[items[k]] * scale;
+      acc[items[k]] = 0;
     }
     this.popularityOrder ??= orderByPopularity(this.popularity);
-    return new ItemKnnSparseRow(evidence, this.params.popularityBlend, this.popularity, this.popularityOrder);
+    return new ItemKnnSparseRow(this.evidence, items, values, this.params.popularityBlend, this.popularity, this.popularityOrder);
   }
 
   /** Neighbour similarity of every item to `item` ("others also viewed"); items that are not neighbours get 0. */
@@ -149,6 +151,7 @@ export class ItemKnnRecommender implements Recommender {
     this.touched = new Int32Array(0);
     this.evidenceScratch = new Float32Array(0);
     this.popularityOrder = null;
+    this.evidence = null;
   }
 }
 

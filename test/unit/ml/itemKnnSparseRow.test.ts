@@ -31,6 +31,21 @@ describe('ItemKnnRecommender.sparseScores', () => {
     }
   });
 
+  it('keeps its own scores when a newer row of the same model is made while it is still in use', async () => {
+    const knn = new ItemKnnRecommender({ tune: false });
+    await knn.fit(data, null);
+    const [first, second] = [historyOf(data, 1), historyOf(data, 2)];
+    const dense = [new Float32Array(knn.numItems), new Float32Array(knn.numItems)];
+    knn.scoreUser(first, dense[0]);
+    knn.scoreUser(second, dense[1]);
+    const older = knn.sparseScores(first);
+    const newer = knn.sparseScores(second);
+    for (let j = 0; j < knn.numItems; j++) {
+      expect(older.scoreAt(j)).toBeCloseTo(dense[0][j], 6);
+      expect(newer.scoreAt(j)).toBeCloseTo(dense[1][j], 6);
+    }
+  });
+
   it('answers a head of zero items with the range alone', async () => {
     const knn = new ItemKnnRecommender({ tune: false });
     await knn.fit(data, null);
