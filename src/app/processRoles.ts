@@ -55,7 +55,7 @@ async function startTenantWorkerRole(services: Services): Promise<RunningRole> {
   await online.start();
   const retrain = startRetrainWorker(services.training, services.blockingConnection('freshrec:retrain-worker'), config.redisPrefix, log);
   await retrain.waitUntilReady();
-  const catchUp = new OnlineCatchUp(services.db, (users) => services.onlineStream.notify(users), log.child({ module: 'catchUp' }));
+  const catchUp = new OnlineCatchUp(services.db, services.userState, (users) => services.onlineStream.notify(users), log.child({ module: 'catchUp' }));
   if (config.onlineUpdates) await catchUp.start();
   await scheduleRetraining(services);
   const initial = await requestInitialTraining(services);

@@ -84,6 +84,8 @@ export interface Services {
   trainingJobs: TrainingJobs;
   registry: ModelRegistryService;
   onlineStream: OnlineUpdateStream;
+  /** Per-user online state in Redis (the catch-up sweeper checks it). */
+  userState: UserStateStore;
   retrainProducer: RetrainProducer;
   /** Prometheus metrics of this process and the cluster-wide live counters (src/observability). */
   telemetry: Telemetry;
@@ -236,6 +238,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     trainingJobs,
     registry,
     onlineStream,
+    userState: state,
     retrainProducer,
     telemetry,
     systemMetrics,

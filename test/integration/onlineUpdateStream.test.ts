@@ -7,14 +7,11 @@ import { OnlineUpdateWorker } from '../../src/jobs/onlineUpdateWorker';
 import { ONLINE_UPDATE_GROUP } from '../../src/jobs/onlineUpdateStream';
 import { waitFor } from '../utils/graphqlClient';
 import { plantedEvents, plantedItems } from '../fixtures/plantedShop';
-import { UserStateStore } from '../../src/domain/users/userStateStore';
-import { KeySpace } from '../../src/redis/redisConnections';
 
 describe('online-update stream', () => {
   let env: TestEnv;
   let a: Services;
   let b: Services;
-  let state: UserStateStore;
   const log = createLogger('warn');
   const items = plantedItems().map((i) => i.id);
 
@@ -27,7 +24,6 @@ describe('online-update stream', () => {
     await a.events.trackBatch(plantedEvents());
     await a.training.retrain(['pop', 'itemknn']);
     await waitFor(async () => a.activeModel.get() && b.activeModel.get(), 30000);
-    state = new UserStateStore(a.redis, new KeySpace(env.redisPrefix), env.config.historyWindow);
   }, 60000);
 
   afterAll(async () => {
@@ -36,7 +32,7 @@ describe('online-update stream', () => {
     await env?.drop();
   });
 
-  const historyOf = async (userId: string) => (await state.get(userId))?.history.map((h) => h.itemId) ?? null;
+  const historyOf = async (userId: string) => (await a.userState.get(userId))?.history.map((h) => h.itemId) ?? null;
 
   it('takes the users waiting in one batch, applies every event, and leaves the stream empty', async () => {
     const users = Array.from({ length: 20 }, (_, u) => `batch-${u}`);
@@ -61,6 +57,10 @@ describe('online-update stream', () => {
       for (const [u, userId] of users.entries()) expect(await historyOf(userId)).toEqual([0, 1, 2].map((k) => items[(u + k) % items.length]));
       // Handled entries are deleted, not only acknowledged: the stream does not grow with traffic.
       expect(await a.redis.xlen(a.onlineStream.key)).toBe(0);
+      // What the catch-up sweeper asks: nobody is behind their newest event, but a newer one is not applied yet.
+      const newest = await a.db.event.findFirst({ where: { userId: users[0] }, orderBy: { id: 'desc' } });
+      expect(await a.userState.behind(new Map([[users[0], newest!.id]]))).toEqual([]);
+      expect(await a.userState.behind(new Map([[users[0], newest!.id + 1n], ['never-seen', 1n]]))).toEqual([users[0], 'never-seen']);
     } finally {
       a.online.applyMany = applyMany;
       await worker.close();

@@ -1,10 +1,11 @@
 // The safety net of the event path: trackEvent acknowledges an event once it is in Postgres, then asks for
 // an online update; if Redis was down at that moment the request is lost but the event is not. This sweeper
-// walks the event log behind a durable cursor and re-requests updates for every user with newer events,
-// so state catches up, in order per user, once Redis is back.
+// walks the event log behind a durable cursor and re-requests updates for every user whose state has not
+// reached their newest event there, so state catches up, in order per user, once Redis is back.
 import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import type { UserChangeNotifier } from '../events/eventService';
+import type { UserStateStore } from '../users/userStateStore';
 import { withTimeout } from '../../async/withTimeout';
 
 const CURSOR = 'online-catch-up';
@@ -20,6 +21,7 @@ export class OnlineCatchUp {
 
   constructor(
     private readonly db: Db,
+    private readonly state: UserStateStore,
     private readonly notify: UserChangeNotifier,
     private readonly log: Logger,
   ) {}
@@ -51,8 +53,15 @@ export class OnlineCatchUp {
         SETTLE_SECONDS,
       );
       if (!rows.length) return 0;
-      // Throws (or times out) while Redis is down: the transaction rolls back and the cursor stays, to retry later.
-      await withTimeout(this.notify([...new Set(rows.map((r) => r.user_id))]), NOTIFY_TIMEOUT_MS);
+      const newest = new Map<string, bigint>();
+      for (const r of rows) newest.set(r.user_id, BigInt(r.id));
+      // Every event already asked for its update: only users whose state is behind need asking again (without
+      // this check, every event would cost the worker a second, empty update). Throws (or times out) while Redis
+      // is down: the transaction rolls back and the cursor stays, to retry later.
+      await withTimeout(
+        this.state.behind(newest).then((users) => (users.length ? this.notify(users) : undefined)),
+        NOTIFY_TIMEOUT_MS,
+      );
       await tx.$executeRawUnsafe(`UPDATE stream_cursors SET last_event_id = $2, updated_at = now() WHERE name = $1`, CURSOR, rows[rows.length - 1].id);
       return rows.length;
     }, { timeout: 60_000 }); // notifying a page of users can outlast Prisma's 5 s default

@@ -149,6 +149,21 @@ export class UserStateStore {
     return results.map((r) => r === 1);
   }
 
+  /** The users whose state has not applied their event `newest` (no state, stale, or an older mark). */
+  async behind(newest: Map<string, bigint>): Promise<string[]> {
+    const users = [...newest.keys()];
+    if (!users.length) return [];
+    const p = this.redis.pipeline();
+    for (const u of users) p.hmget(this.keys.user(u, 'state'), 'hwm', 'stale');
+    const res = (await p.exec()) ?? [];
+    return users.filter((u, i) => {
+      const [err, fields] = res[i];
+      if (err) throw err;
+      const [hwm, stale] = fields as (string | null)[];
+      return hwm === null || stale !== null || BigInt(hwm) < (newest.get(u) as bigint);
+    });
+  }
+
   /** Marks users' states for a rebuild from Postgres on their next online update. */
   async markStale(userIds: string[]): Promise<void> {
     const tx = this.redis.multi();
