@@ -36,6 +36,8 @@ export interface BenchArgs {
   renderFrom?: string;
   /** Directory the API and worker processes write V8 CPU profiles to (on graceful exit). */
   cpuProfileDir?: string;
+  /** Settings for the API and worker processes beyond the scratch deployment's (e.g. WORKER_NICE=0). */
+  childEnv: Record<string, string>;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -57,6 +59,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                           in a minute or two, without a deployment, and regenerates their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
   --cpu-prof <dir>        the API and worker processes write V8 CPU profiles (.cpuprofile) there when they stop
+  --env KEY=VALUE         a setting for the API and worker processes (repeatable), e.g. --env WORKER_NICE=0
 `;
 
 export class UsageError extends Error {}
@@ -93,6 +96,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'render-from': { type: 'string' },
       'epoch-models': { type: 'string', default: 'mf' },
       'cpu-prof': { type: 'string' },
+      env: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -135,5 +139,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     microOnly,
     renderFrom: values['render-from'],
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    childEnv: Object.fromEntries(
+      values.env.map((kv) => {
+        const at = kv.indexOf('=');
+        if (at < 1) throw new UsageError(`--env takes KEY=VALUE, got "${kv}"`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+    ),
   };
 }

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const models = args.models ?? base.defaultModels;
   progress(`machine: nproc ${machine.nproc}, ${machine.memoryGiB} GiB, ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart}`);
 
-  const scratch: ScratchDeployment = await createScratchDeployment({ models });
+  const scratch: ScratchDeployment = await createScratchDeployment({ models, extraEnv: args.childEnv });
   const nodeArgs = args.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfileDir] : [];
   progress(`scratch database ${scratch.databaseName}, Redis prefix ${scratch.redisPrefix}`);
   const children: SystemProcess[] = [];
