@@ -3,6 +3,7 @@
 import { initBackend, tf } from '../../../src/ml/backend';
 import { SequentialRecommender, loadSequentialRecommender } from '../../../src/ml/models/sequential';
 import { createRng, randInt } from '../../../src/ml/random';
+import { NegativeSampler } from '../../../src/ml/training/negativeSampler';
 import { historyFrom, interactionsFrom, popularityScores, rankOf } from '../../fixtures/plantedInteractions';
 
 const PARAMS = {
@@ -121,6 +122,23 @@ describe('SequentialRecommender', () => {
     expect(cold.trainingLog).toHaveLength(2);
     warm.dispose();
     cold.dispose();
+  });
+
+  it('trains with the full softmax on a catalogue of at most fullSoftmaxItems, sampled negatives above', async () => {
+    const sample = jest.spyOn(NegativeSampler.prototype, 'sample');
+    try {
+      const counts = async (fullSoftmaxItems: number) => {
+        sample.mockClear();
+        const m = new SequentialRecommender({ ...PARAMS, negatives: 8, fullSoftmaxItems, epochs: 1 });
+        await m.fit(planted.data, null, { seed: 3 });
+        m.dispose();
+        return new Set(sample.mock.calls.map(([count]) => count));
+      };
+      expect(await counts(40)).toEqual(new Set([40]));
+      expect(await counts(39)).toEqual(new Set([8]));
+    } finally {
+      sample.mockRestore();
+    }
   });
 
   it('leaks no tensors in scoreUser, fit or dispose', async () => {
