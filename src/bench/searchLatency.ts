@@ -8,6 +8,10 @@ export interface SearchLatency {
   command: string;
   exitCode: number | null;
   markdown: string;
+  /** Read off its report: 'personalised' when half the searches carried a userId. */
+  mix: 'anonymous' | 'personalised';
+  p99Ms: number | null;
+  requestsPerSecond: number | null;
 }
 
 export async function runSearchBench(env: Record<string, string>, args: string[], timeoutMs: number): Promise<SearchLatency | null> {
@@ -21,5 +25,14 @@ export async function runSearchBench(env: Record<string, string>, args: string[]
   const timer = setTimeout(() => proc.kill('SIGTERM'), timeoutMs);
   const exitCode = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   clearTimeout(timer);
-  return { command: `npx tsx src/bench/searchBench.ts ${args.join(' ')}`.trim(), exitCode, markdown: `From \`npx tsx src/bench/searchBench.ts ${args.join(' ')}\` (its own scratch catalogue; exit ${exitCode}):\n\n\`\`\`\n${stdout.trim()}\n\`\`\`` };
+  const p99 = /latency ms: .*p99 (\d+(?:\.\d+)?)/.exec(stdout);
+  const rate = /(\d+) req\/s/.exec(stdout);
+  return {
+    mix: args.includes('--personal') ? 'personalised' : 'anonymous',
+    p99Ms: p99 ? Number(p99[1]) : null,
+    requestsPerSecond: rate ? Number(rate[1]) : null,
+    command: `npx tsx src/bench/searchBench.ts ${args.join(' ')}`.trim(),
+    exitCode,
+    markdown: `From \`npx tsx src/bench/searchBench.ts ${args.join(' ')}\` (its own scratch catalogue; exit ${exitCode}):\n\n\`\`\`\n${stdout.trim()}\n\`\`\``,
+  };
 }
