@@ -5,6 +5,7 @@
 import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
+import type { RecommendationsChanged } from '../../pubsub/topics';
 import type { RecommendationService } from '../recommendations/recommendationService';
 import type { UserStateStore, HistoryEntry, StateSnapshot, StateCommit } from '../users/userStateStore';
 import type { UserHistory } from '../../ml/interactions';
@@ -134,10 +135,8 @@ export class OnlineUpdateService {
     const unchanged = previous !== null && head.length === Math.min(previous.length, this.pushDepth) && head.every((id, k) => previous[k] === id);
     if (list.modelVersion === 'none' || unchanged) return { commit, applied, pushes: false, more };
     commit.lastList = ids;
-    commit.publish = {
-      channel: this.pubsub.channelOf('recs', userId),
-      message: JSON.stringify({ userId, recommId: list.recommId, modelVersion: list.modelVersion, generatedAt: list.generatedAt.toISOString(), items: list.items, eventSeq: hwm }),
-    };
+    const payload: RecommendationsChanged = { userId, recommId: list.recommId, modelVersion: list.modelVersion, generatedAt: list.generatedAt.toISOString(), items: list.items, eventSeq: hwm };
+    commit.publish = { channel: this.pubsub.channelOf('recs', userId), message: JSON.stringify(payload) };
     return { commit, applied, pushes: true, more };
   }
 
