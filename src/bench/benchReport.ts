@@ -275,6 +275,9 @@ export function renderMarkdown(r: BenchResults): string {
           row('pushes out of order, published / delivered', (x) => `${x.outOfOrderPublished} / ${x.outOfOrderDelivered}`),
           row('backlog drained after the last event in', (x) => `${fmt(x.drainSeconds)} s`),
           row('CPU per stored event: API / worker / Postgres backends', (x) => `${fmt(perEvent(x, 'api'), 2)} / ${fmt(perEvent(x, 'worker'), 2)} / ${fmt(perEvent(x, 'postgres'), 2)} ms`),
+          row('load generator (this process: sender + subscribers): CPU per event, event-loop delay p99 / max', (x) =>
+            x.loadGenerator ? `${fmt((x.loadGenerator.cpuSeconds * 1000) / Math.max(1, x.sent), 2)} ms, ${fmt(x.loadGenerator.eventLoopDelayP99Ms)} / ${fmt(x.loadGenerator.eventLoopDelayMaxMs)} ms` : '–',
+          ),
         ],
       ),
       '',

@@ -1,6 +1,7 @@
 // The issue's bar for the event path: at a sustained event rate, event→push latency p50/p99 as a subscriber
 // sees it, no acknowledged event lost (stored and applied to the shopper's online state), and no shopper's
 // pushes out of order.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import Redis from 'ioredis';
 import { KeySpace } from '../redis/redisConnections';
@@ -47,6 +48,11 @@ export interface PushLatencyResult {
   outOfOrderDelivered: number;
   drainSeconds: number;
   cpuSeconds: { api: number; worker: number; postgres: number };
+  /**
+   * This process: the sender and the subscribers' WebSocket client, on the same cores. A stalled event loop here
+   * delays sends and receipts, so it shows in the measured latencies too.
+   */
+  loadGenerator: { cpuSeconds: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
 }
 
 export async function benchmarkPushLatency(opts: {
@@ -71,6 +77,10 @@ export async function benchmarkPushLatency(opts: {
   let sent: SentEvent[];
   let drainSeconds: number;
   const before = { api: cpu(opts.apis), worker: cpu(opts.workers) };
+  const ownCpu = process.cpuUsage();
+  let loadGenerator: PushLatencyResult['loadGenerator'];
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const postgresMeter = await new BackendCpuMeter(opts.pool, opts.databaseName).start();
   let after: typeof before & { postgres: number };
   try {
@@ -85,6 +95,13 @@ export async function benchmarkPushLatency(opts: {
       label: `push-${Date.now().toString(36)}`,
       onTick: (n, answered) => progress(`push latency: ${n} sent, ${answered} answered, ${subscribers.delivered.length} pushes received`),
     });
+    loopDelay.disable();
+    const used = process.cpuUsage(ownCpu);
+    loadGenerator = {
+      cpuSeconds: (used.user + used.system) / 1e6,
+      eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: loopDelay.max / 1e6,
+    };
     drainSeconds = await opts.drain();
     after = { api: cpu(opts.apis), worker: cpu(opts.workers), postgres: await postgresMeter.stop() };
     // Pushes still in flight from the last updates.
@@ -194,5 +211,6 @@ export async function benchmarkPushLatency(opts: {
     drainSeconds,
     storedTotal: bySeq.size,
     cpuSeconds: { api: after.api - before.api, worker: after.worker - before.worker, postgres: after.postgres },
+    loadGenerator,
   };
 }
