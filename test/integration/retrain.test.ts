@@ -123,7 +123,10 @@ describe('retraining and the model registry', () => {
       expect(now.id).toBe(served);
       expect(now.kind).toBe('fusion');
       expect(now.components?.map((c) => c.kind).sort()).toEqual(['itemknn', 'pop']);
-      expect(await servedLabel()).toMatch(new RegExp(`^v${served} `));
+      // The server swaps the published version in on its own, just after the job reports completion (a busy
+      // machine may see the report first).
+      const label = await waitFor(async () => ((await servedLabel()).startsWith(`v${served} `) ? servedLabel() : null), 15000);
+      expect(label).toMatch(new RegExp(`^v${served} `));
     } finally {
       sub.dispose();
       await client.dispose();
