@@ -76,21 +76,9 @@ export class UserStateStore {
     readonly window: number,
   ) {}
 
-  /** Null when the user has no state yet (never seen, or Redis lost it). */
+  /** Null when the user has no usable state (never seen, Redis lost it, or marked stale). */
   async get(userId: string): Promise<UserState | null> {
-    const res = await this.redis
-      .multi()
-      .lrange(this.keys.user(userId, 'hist'), 0, -1)
-      .hmget(this.keys.user(userId, 'state'), 'hwm', 'list', 'embv', 'stale')
-      .hgetBuffer(this.keys.user(userId, 'state'), 'emb')
-      .exec();
-    if (!res) return null;
-    const [hist, fields, emb] = res.map(([err, v]) => {
-      if (err) throw err;
-      return v;
-    }) as [string[], (string | null)[], Buffer | null];
-    const [hwm, list, embv, stale] = fields;
-    return decodeState(hist, hwm, stale, list ? (JSON.parse(list) as string[]) : null, embv, emb);
+    return (await this.getMany([userId]))[0].state;
   }
 
   /**
