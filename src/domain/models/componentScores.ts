@@ -27,7 +27,7 @@ export interface ComponentRow {
    * models, catalogues of ANN_MIN_ITEMS and more) or from its own sparse scores (item-to-item). `local` is then
    * empty, scores are computed per item read, and the head and the min and range come from the row.
    */
-  approx?: ScoreRow;
+  scoreRow?: ScoreRow;
 }
 
 export class ComponentScores {
@@ -41,11 +41,11 @@ export class ComponentScores {
   /** Component c's score of union item u, min-max normalised to 0..1 over the whole catalogue (0 = no evidence). */
   normalisedAt(c: number, u: number): number {
     const row = this.rows[c];
-    if (Number.isNaN(row.range)) Object.assign(row, row.approx ? approximateRange(row.approx) : finiteRange(row.local));
+    if (Number.isNaN(row.range)) Object.assign(row, row.scoreRow ? rowRange(row.scoreRow) : finiteRange(row.local));
     const j = row.toLocal ? row.toLocal[u] : u;
-    const size = row.approx ? row.approx.numItems : row.local.length;
+    const size = row.scoreRow ? row.scoreRow.numItems : row.local.length;
     if (j === undefined || j < 0 || j >= size) return 0;
-    const v = row.approx ? row.approx.scoreAt(j) : row.local[j];
+    const v = row.scoreRow ? row.scoreRow.scoreAt(j) : row.local[j];
     return v > -Infinity && v < Infinity && row.range > 0 ? (v - row.min) / row.range : 0;
   }
 
@@ -64,8 +64,8 @@ export class ComponentScores {
     const row = this.rows[c];
     const toUnion = row.toUnion;
     const eligible = toUnion ? (j: number) => toUnion[j] >= 0 && !skip(toUnion[j]) : (j: number) => !skip(j);
-    if (row.approx) {
-      const found = row.approx.search(n, (j) => !eligible(j));
+    if (row.scoreRow) {
+      const found = row.scoreRow.search(n, (j) => !eligible(j));
       if (Number.isNaN(row.range)) Object.assign(row, rangeOf(found));
       for (let k = 0; k < found.indices.length; k++) out(toUnion ? toUnion[found.indices[k]] : found.indices[k]);
       return;
@@ -136,9 +136,9 @@ function rangeOf({ min, max }: { min: number; max: number }): { min: number; ran
   return max >= min ? { min, range: max - min } : { min: 0, range: 0 };
 }
 
-/** The index's min and range of an approximate row when no head was asked of it (scoring a few named items). */
-function approximateRange(approx: ScoreRow): { min: number; range: number } {
-  return rangeOf(approx.search(0, () => true));
+/** The min and range of a score row when no head was asked of it (scoring a few named items). */
+function rowRange(row: ScoreRow): { min: number; range: number } {
+  return rangeOf(row.search(0, () => true));
 }
 
 /** Min and max-min of the finite values of `a` (range 0 when fewer than two distinct values). */

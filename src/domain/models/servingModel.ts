@@ -138,8 +138,8 @@ export class ServingModel {
     const buffers = this.scratch.pop() ?? [];
     const rows: ComponentRow[] = this.mapped.map((c, k) => {
       if (SHOPPER_INDEPENDENT.has(c.kind)) return { kind: c.kind, weight: c.weight, toLocal: c.toLocal, toUnion: c.toUnion, ...this.fixedRow(k, c, ctx) };
-      const approx = this.approximateRow(k, c, history, ctx) ?? this.sparseRow(c, history, ctx);
-      if (approx) return approx;
+      const served = this.approximateRow(k, c, history, ctx) ?? this.sparseRow(c, history, ctx);
+      if (served) return served;
       let local = buffers[k];
       if (!local || local.length !== c.itemIds.length) local = new Float32Array(c.itemIds.length);
       c.model.scoreUser(localHistory(c, history), local, ctx);
@@ -147,7 +147,7 @@ export class ServingModel {
     });
     return new ComponentScores(rows, this.numItems, (released) => {
       // A few sets at most: enough for the synchronous callers, bounded if one forgets to release.
-      if (this.scratch.length < 2) this.scratch.push(released.map((r, k) => (SHOPPER_INDEPENDENT.has(r.kind) || r.approx ? buffers[k] : r.local)));
+      if (this.scratch.length < 2) this.scratch.push(released.map((r, k) => (SHOPPER_INDEPENDENT.has(r.kind) || r.scoreRow ? buffers[k] : r.local)));
     });
   }
 
@@ -184,7 +184,7 @@ export class ServingModel {
       toUnion: c.toUnion,
       min: NaN,
       range: NaN,
-      approx: {
+      scoreRow: {
         numItems: index.numItems,
         scoreAt: (j) => source.scoreOf(w, j),
         search: (n, skip) => index.searchWithRange(w, n, skip),
@@ -196,7 +196,7 @@ export class ServingModel {
   private sparseRow(c: Mapped, history: UserHistory, ctx?: ScoreContext): ComponentRow | null {
     // Items added to the vocabulary after training are past the model's arrays: those rows stay dense.
     const row = c.itemIds.length === c.model.numItems ? c.model.sparseScores?.(localHistory(c, history), ctx) : null;
-    return row ? { kind: c.kind, weight: c.weight, local: EMPTY_SCORES, toLocal: c.toLocal, toUnion: c.toUnion, min: NaN, range: NaN, approx: row } : null;
+    return row ? { kind: c.kind, weight: c.weight, local: EMPTY_SCORES, toLocal: c.toLocal, toUnion: c.toUnion, min: NaN, range: NaN, scoreRow: row } : null;
   }
 
   /** A shopper-independent component's scores, computed once per vocabulary size (new items change them). */
