@@ -3,10 +3,12 @@
 // consumer group and begins reading; close() finishes the batch in hand and leaves.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { OnlineUpdateService } from '../domain/online/onlineUpdateService';
 import { ONLINE_UPDATE_GROUP, type OnlineUpdateStream } from './onlineUpdateStream';
+import { withTimeout } from '../async/withTimeout';
 
 export interface OnlineUpdateWorkerOptions {
   /** Users (stream entries) read per batch. */
@@ -95,9 +97,9 @@ export class OnlineUpdateWorker {
         await this.service.applyMany(users);
         break;
       } catch (err) {
-        if (attempt >= ATTEMPTS || this.closing) {
-          // On close the batch stays pending for another worker to take over.
-          if (this.closing) return;
+        // On close the batch stays pending for another worker to take over.
+        if (this.closing) return;
+        if (attempt >= ATTEMPTS) {
           this.log.error({ err, users: users.length }, 'online update failed; its users catch up with their next event');
           break;
         }
@@ -113,9 +115,7 @@ export class OnlineUpdateWorker {
   async close(): Promise<void> {
     this.closing = true;
     // A read blocked on a Redis that went away would hold this forever: the batch in hand has had its chance by then.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, (this.options.blockMs ?? 1000) + 5000)))]);
-    clearTimeout(timer);
+    await withTimeout(this.running ?? Promise.resolve(), (this.options.blockMs ?? 1000) + 5000).catch(() => undefined);
     try {
       await this.stream.leave(this.consumer);
       const pending = (await this.blocking.xpending(this.stream.key, ONLINE_UPDATE_GROUP, '-', '+', 1, this.consumer)) as unknown[];
@@ -124,8 +124,4 @@ export class OnlineUpdateWorker {
       /* Redis away: the consumer entry is harmless and its pending entries are reclaimed by others */
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
