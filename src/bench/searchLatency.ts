@@ -25,14 +25,18 @@ export async function runSearchBench(env: Record<string, string>, args: string[]
   const timer = setTimeout(() => proc.kill('SIGTERM'), timeoutMs);
   const exitCode = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   clearTimeout(timer);
-  const p99 = /latency ms: .*p99 (\d+(?:\.\d+)?)/.exec(stdout);
-  const rate = /(\d+) req\/s/.exec(stdout);
   return {
     mix: args.includes('--personal') ? 'personalised' : 'anonymous',
-    p99Ms: p99 ? Number(p99[1]) : null,
-    requestsPerSecond: rate ? Number(rate[1]) : null,
+    ...searchFigures(stdout),
     command: `npx tsx src/bench/searchBench.ts ${args.join(' ')}`.trim(),
     exitCode,
     markdown: `From \`npx tsx src/bench/searchBench.ts ${args.join(' ')}\` (its own scratch catalogue; exit ${exitCode}):\n\n\`\`\`\n${stdout.trim()}\n\`\`\``,
   };
+}
+
+/** The p99 and throughput searchBench.ts printed ("requests …, 4723 req/s, …", "latency ms: p50 3 … p99 14 …"). */
+export function searchFigures(report: string): { p99Ms: number | null; requestsPerSecond: number | null } {
+  const p99 = /latency ms: .*p99 (\d+(?:\.\d+)?)/.exec(report);
+  const rate = /(\d+) req\/s/.exec(report);
+  return { p99Ms: p99 ? Number(p99[1]) : null, requestsPerSecond: rate ? Number(rate[1]) : null };
 }
