@@ -19,6 +19,7 @@ import { ActiveModel } from '../domain/models/activeModel';
 import { ItemIndexHook } from '../domain/models/itemIndexHook';
 import { initBackend } from '../ml/backend';
 import { UserStateStore } from '../domain/users/userStateStore';
+import { discardStateOfOtherDatabase } from '../domain/users/stateOrigin';
 import { UserHistoryReader } from '../domain/users/userHistory';
 import { UserService } from '../domain/users/userService';
 import { UserIdPseudonymizer } from '../domain/users/userIdPseudonymizer';
@@ -136,6 +137,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const versions = new ModelVersionStore(db, artifactPool);
   const activeModel = new ActiveModel(versions, pubsub, log.child({ module: 'activeModel' }));
   const state = new UserStateStore(redis, keys, config.historyWindow);
+  await discardStateOfOtherDatabase(db, redis, keys, log);
   const histories = new UserHistoryReader(db, state, config.historyWindow);
   const catalog = new CatalogIndex(db);
   const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));

@@ -51,7 +51,12 @@ export class KeySpace {
   constructor(readonly prefix: string) {}
 
   user(userId: string, part: UserKeyPart): string {
-    return `${this.prefix}:u:{${userId}}:${part}`;
+    return `${this.usersPrefix}{${userId}}:${part}`;
+  }
+
+  /** What every user's keys start with. */
+  get usersPrefix(): string {
+    return `${this.prefix}:u:`;
   }
 
   /** All of one user's keys (one hash slot, thanks to the {braces}). */
