@@ -50,7 +50,7 @@ import { SearchService } from '../domain/search/searchService';
 import { SuggestService } from '../domain/search/suggestService';
 import { TextMatcher } from '../domain/search/textMatch';
 import { TextMatchCache } from '../domain/search/textMatchCache';
-import { createSearchPool } from '../domain/search/searchPool';
+import { createGenericPlanPool } from '../db/genericPlanPool';
 import { QueryLog } from '../domain/search/queryLog';
 import { BundleService } from '../domain/bundles/bundleService';
 import { TenantRegistry } from '../domain/tenants/tenantRegistry';
@@ -160,8 +160,10 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     candidates: config.candidates,
     log: log.child({ module: 'recommendations' }),
   });
+  // The statements every event runs (its insert, then the online update's reads) go through prepared statements.
+  const eventPool = createGenericPlanPool(config.databaseUrl, config.dbPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
   const online = countPushes(
-    new OnlineUpdateService(db, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth, log.child({ module: 'online' })),
+    new OnlineUpdateService(eventPool, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth, log.child({ module: 'online' })),
     telemetry,
   );
   const systemMetrics = new SystemMetricsService(db, new LiveTrafficReader(redis, keys), queues, activeModel);
@@ -170,10 +172,10 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const notify = config.onlineUpdates ? (users: string[]) => onlineStream.notify(users) : async () => undefined;
   const fraud = new FraudDetector(redis, keys, DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
   const userIds = new UserIdPseudonymizer(config.userIdPseudonymKey);
-  const events = countStoredEvents(new EventService(db, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
+  const events = countStoredEvents(new EventService(db, eventPool, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
-  const searchPool = createSearchPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
+  const searchPool = createGenericPlanPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
   const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
   const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {
     personalWeight: config.searchPersonalWeight,
@@ -266,6 +268,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
       await rules.stop();
       await queryLog.flush();
       await searchPool.end();
+      await eventPool.end();
       await impressions.flush();
       await activeModel.stop();
       await artifactPool.end();

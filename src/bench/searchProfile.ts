@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { applyMigrations } from '../db/migrationRunner';
 import { createRng } from '../ml/random';
 import { TextMatcher } from '../domain/search/textMatch';
-import { createSearchPool } from '../domain/search/searchPool';
+import { createGenericPlanPool } from '../db/genericPlanPool';
 import { generateQuery } from './searchMix';
 
 function quantile(sorted: number[], q: number): number {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { database: { type: 'string' }, distinct: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '2' } } });
   if (!values.database) throw new Error('--database is required (keep one with searchBench --keep)');
   await applyMigrations(values.database);
-  const pool = createSearchPool(values.database, 1);
+  const pool = createGenericPlanPool(values.database, 1);
   const matcher = new TextMatcher(pool);
   const rng = createRng(7);
   const queries = Array.from({ length: Number(values.distinct) }, () => generateQuery(rng));

@@ -1,5 +1,6 @@
 // Event ingestion: validate, store durably and idempotently in Postgres, then (after the commit) ask the
 // online updater to move the user's state. An acknowledged event is always in Postgres first.
+import type { Pool } from 'pg';
 import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import { DomainError } from '../../errors';
@@ -34,6 +35,8 @@ export type UserChangeNotifier = (userIds: string[]) => Promise<void>;
 export class EventService {
   constructor(
     private readonly db: Db,
+    /** Runs the insert as a prepared statement (createGenericPlanPool): it is on every event's path. */
+    private readonly pool: Pool,
     private readonly items: ItemService,
     private readonly fraud: FraudDetector,
     private readonly notify: UserChangeNotifier,
@@ -101,8 +104,9 @@ export class EventService {
     );
     // One statement inserts the users and the events: all of the batch's valid rows commit together.
     // WITH ORDINALITY keeps batch order in the ids, which is the order the online updater applies.
-    const inserted = await this.db.$queryRawUnsafe<{ event_id: string }[]>(
-      `WITH input AS (
+    const { rows: inserted } = await this.pool.query<{ event_id: string }>({
+      name: 'store-events',
+      text: `WITH input AS (
          SELECT r.*, o.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(doc, ord),
            LATERAL jsonb_to_record(o.doc) AS r(event_id text, user_id text, item_id text, type text, value double precision,
              query text, context jsonb, occurred_at timestamptz, recomm_id text, flagged boolean)
@@ -114,8 +118,8 @@ export class EventService {
        FROM input ORDER BY ord
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
-      payload,
-    );
+      values: [payload],
+    });
     for (const h of hammered) {
       // The click farm's first events got in before the pattern showed: flag them now, before any retrain,
       // and have those users' online state rebuilt without them.

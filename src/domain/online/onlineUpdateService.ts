@@ -2,7 +2,7 @@
 // order, to the Redis state; recompute their list; publish it when its top items changed. Reads and writes go
 // in one round trip per batch, and each user's write is a compare-and-set, so running it twice, or on two
 // workers at once, is harmless.
-import type { Db } from '../../db/prismaClient';
+import type { Pool } from 'pg';
 import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import type { RecommendationsChanged } from '../../pubsub/topics';
@@ -24,6 +24,8 @@ export interface OnlineUpdateOutcome {
 const PAGE = 500;
 // Passes a user may lose to another worker's commit before this batch leaves them to that worker.
 const MAX_CONFLICTS = 3;
+// Users whose commits are sent together while the rest of a batch is planned.
+const COMMIT_CHUNK = 8;
 
 /** One user's pass: the commit to write, and whether more of their events wait behind it. */
 interface PlannedPass {
@@ -35,7 +37,8 @@ interface PlannedPass {
 
 export class OnlineUpdateService {
   constructor(
-    private readonly db: Db,
+    /** Prepared statements of the event path (createGenericPlanPool). */
+    private readonly pool: Pool,
     private readonly state: UserStateStore,
     private readonly histories: UserHistoryReader,
     private readonly recommendations: RecommendationService,
@@ -77,7 +80,7 @@ export class OnlineUpdateService {
     // deleteUser erases Postgres first, then Redis. An update that read a user's events before the erasure may
     // write their state after it: checking Postgres after the writes catches that, and erases it again.
     const updated = [...outcomes].filter(([, o]) => o.applied > 0).map(([u]) => u);
-    const existing = await existingUsers(this.db, updated);
+    const existing = await existingUsers(this.pool, updated);
     await Promise.all(updated.filter((u) => !existing.has(u)).map((u) => this.state.delete(u)));
     return userIds.map((u) => outcomes.get(u) as OnlineUpdateOutcome);
   }
@@ -90,8 +93,8 @@ export class OnlineUpdateService {
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
     const [pending, lastIds] = await Promise.all([
-      readPendingEvents(this.db, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
-      readLastEventIds(this.db, rebuild.map((i) => userIds[i])),
+      readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
+      readLastEventIds(this.pool, rebuild.map((i) => userIds[i])),
     ]);
     const rebuilt = await Promise.all(
       rebuild.map((i) => {
@@ -100,20 +103,32 @@ export class OnlineUpdateService {
       }),
     );
 
+    // Commits leave in chunks as they are planned, not after the whole batch: planning is the costly part, so the
+    // first users' pushes go out while the rest of the batch is still being computed.
     const plans: PlannedPass[] = [];
+    const writes: Promise<boolean[]>[] = [];
+    let sent = 0;
+    const send = () => {
+      if (plans.length > sent) writes.push(this.state.commitMany(plans.slice(sent).map((p) => p.commit)));
+      sent = plans.length;
+    };
+    const add = (p: PlannedPass) => {
+      plans.push(p);
+      if (plans.length - sent >= COMMIT_CHUNK) send();
+    };
     steady.forEach((i, k) => {
       const rows = pending[k];
       if (!rows.length) return;
       const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
       const more = rows.length === PAGE;
-      plans.push(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more));
+      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more));
     });
     rebuild.forEach((i, k) => {
       const r = rebuilt[k];
-      if (r) plans.push(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false));
+      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false));
     });
-
-    const written = await this.state.commitMany(plans.map((p) => p.commit));
+    send();
+    const written = (await Promise.all(writes)).flat();
     return plans.map((p, j) => ({ userId: p.commit.userId, written: written[j], more: p.more, applied: p.applied, pushed: p.pushes }));
   }
 

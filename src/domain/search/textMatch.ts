@@ -60,7 +60,7 @@ export interface TextMatching {
  * event loop again.
  */
 export class TextMatcher implements TextMatching {
-  /** `db` is best a pool from createSearchPool (generic plans). */
+  /** `db` is best a pool from createGenericPlanPool (generic plans). */
   constructor(private readonly db: Pick<Pool, 'query'>) {}
 
   async match(query: string, filter: ItemFilter | null, candidates: number, pinnedIds: string[]): Promise<TextMatches> {
