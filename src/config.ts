@@ -82,12 +82,14 @@ export interface Config extends SearchConfig {
   annMinItems: number;
   /** The approximate index above annMinItems: 'ivf' (pure TypeScript, everywhere) or 'hnsw' (hnswlib-node if installed). */
   annEngine: 'ivf' | 'hnsw';
-  /** Largest Prisma (pg) pool and search pool of this configuration's database. */
+  /** Largest Prisma (pg) pool, search pool and event-path pool (prepared statements) of this configuration's database. */
   dbPoolSize: number;
   searchPoolSize: number;
-  /** The same for each further tenant's database: every process opens one pair per tenant it serves. */
+  eventPoolSize: number;
+  /** The same for each further tenant's database: every process opens one set per tenant it serves. */
   tenantDbPoolSize: number;
   tenantSearchPoolSize: number;
+  tenantEventPoolSize: number;
 }
 
 export class ConfigError extends Error {
@@ -253,5 +255,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     searchPoolSize: int(env, 'SEARCH_POOL_SIZE', 8, 1, 1000),
     tenantDbPoolSize: int(env, 'TENANT_DB_POOL_SIZE', 3, 1, 1000),
     tenantSearchPoolSize: int(env, 'TENANT_SEARCH_POOL_SIZE', 2, 1, 1000),
+    // Group commit keeps the event path to a few statements in flight per process.
+    eventPoolSize: int(env, 'EVENT_POOL_SIZE', 4, 1, 1000),
+    tenantEventPoolSize: int(env, 'TENANT_EVENT_POOL_SIZE', 2, 1, 1000),
   });
 }

@@ -161,7 +161,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     log: log.child({ module: 'recommendations' }),
   });
   // The statements every event runs (its insert, then the online update's reads) go through prepared statements.
-  const eventPool = createGenericPlanPool(config.databaseUrl, config.dbPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
+  const eventPool = createGenericPlanPool(config.databaseUrl, config.eventPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
   const online = countPushes(
     new OnlineUpdateService(eventPool, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth, log.child({ module: 'online' })),
     telemetry,

@@ -34,6 +34,7 @@ export function tenantConfig(control: Readonly<Config>, tenantId: string): Reado
     redisPrefix: tenantRedisPrefix(control.redisPrefix, tenantId),
     dbPoolSize: control.tenantDbPoolSize,
     searchPoolSize: control.tenantSearchPoolSize,
+    eventPoolSize: control.tenantEventPoolSize,
     // Sample data is the quick start's demo shop: only ever loaded into the default tenant.
     sampleData: false,
   });

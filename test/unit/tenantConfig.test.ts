@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config';
 import { tenantConfig, tenantDatabaseUrl, tenantRedisPrefix } from '../../src/app/tenantConfig';
 import { checkTenantId, isTenantId } from '../../src/domain/tenants/tenantId';
 
-const control = loadConfig({ DATABASE_URL: 'postgresql://postgres@db.example:5432/shop', REDIS_PREFIX: 'fr', TENANT_DB_POOL_SIZE: '2', TENANT_SEARCH_POOL_SIZE: '1' });
+const control = loadConfig({ DATABASE_URL: 'postgresql://postgres@db.example:5432/shop', REDIS_PREFIX: 'fr', TENANT_DB_POOL_SIZE: '2', TENANT_SEARCH_POOL_SIZE: '1', TENANT_EVENT_POOL_SIZE: '3' });
 
 describe('tenant configuration', () => {
   it('gives each tenant its own database, Redis prefix and small pools, on the same servers', () => {
@@ -15,7 +15,7 @@ describe('tenant configuration', () => {
     expect(a.redisPrefix).toBe('fr:t:shop-a');
     expect(new Set([control.databaseUrl, a.databaseUrl, b.databaseUrl]).size).toBe(3);
     expect(new Set([control.redisPrefix, a.redisPrefix, b.redisPrefix]).size).toBe(3);
-    expect([a.dbPoolSize, a.searchPoolSize, a.sampleData]).toEqual([2, 1, false]);
+    expect([a.dbPoolSize, a.searchPoolSize, a.eventPoolSize, a.sampleData]).toEqual([2, 1, 3, false]);
   });
 
   it('keeps the control configuration for the default tenant', () => {
