@@ -54,9 +54,15 @@ describe('embedding source', () => {
   it('seq: last hidden state · item + its output bias, as scoreUser', async () => {
     const rng = createRng(11);
     const sequences = Array.from({ length: 120 }, () => Array.from({ length: 4 + randInt(rng, 4) }, () => randInt(rng, ITEMS)));
-    const seq = new SequentialRecommender({ maxLen: 8, dim: 16, blocks: 1, epochs: 2, negatives: 64, tokensPerBatch: 512 });
+    const seq = new SequentialRecommender({ maxLen: 8, dim: 16, blocks: 1, epochs: 2, negatives: 64, tokensPerBatch: 512, ensembleSeeds: 1 });
     await seq.fit(interactionsFrom(sequences, ITEMS), null, { seed: 5 });
     expectSameScores(seq, [[1], [3, 7, 9], [39, 0, 12, 5]]);
     seq.dispose();
+    // An ensemble of networks scores as one wider vector · item + bias model: the mean of their logits.
+    const ensemble = new SequentialRecommender({ maxLen: 8, dim: 16, blocks: 1, epochs: 2, negatives: 64, tokensPerBatch: 512, ensembleSeeds: 2, ensembleItems: ITEMS });
+    await ensemble.fit(interactionsFrom(sequences, ITEMS), null, { seed: 5 });
+    expect(embeddingSource(ensemble)?.dim).toBe(32);
+    expectSameScores(ensemble, [[1], [3, 7, 9], [39, 0, 12, 5]]);
+    ensemble.dispose();
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // The SASRec-style sequential model: learns planted item chains A→B→C→D (after A, B it ranks C first,
 // which popularity cannot), round-trips through its artefacts, and leaks no tensors.
 import { initBackend, tf } from '../../../src/ml/backend';
-import { SequentialRecommender, loadSequentialRecommender } from '../../../src/ml/models/sequential';
+import { SequentialRecommender, loadSequentialRecommender, memberSeed } from '../../../src/ml/models/sequential';
 import { createRng, randInt } from '../../../src/ml/random';
 import { NegativeSampler } from '../../../src/ml/training/negativeSampler';
 import { historyFrom, interactionsFrom, popularityScores, rankOf } from '../../fixtures/plantedInteractions';
@@ -15,6 +15,7 @@ const PARAMS = {
   learningRate: 0.01,
   negatives: 64, // ≥ the 40 items: the exact full softmax
   tokensPerBatch: 512,
+  ensembleSeeds: 1, // one network unless a test asks for an ensemble
 };
 
 /** Ten chains of four items with scattered ids; each user walks two or three whole chains in order. */
@@ -139,6 +140,55 @@ describe('SequentialRecommender', () => {
     } finally {
       sample.mockRestore();
     }
+  });
+
+  it('averages the logits of networks fitted with different seeds on a small catalogue, and saves them all', async () => {
+    const params = { ...PARAMS, epochs: 3 };
+    const single = async (seed: number) => {
+      const m = new SequentialRecommender(params);
+      await m.fit(planted.data, null, { seed });
+      return m;
+    };
+    const [a, b] = [await single(4), await single(memberSeed(4, 1))];
+    const ensemble = new SequentialRecommender({ ...params, ensembleSeeds: 2, ensembleItems: 40 });
+    await ensemble.fit(planted.data, null, { seed: 4 });
+    expect(ensemble.networkCount).toBe(2);
+    const artifacts = ensemble.save();
+    expect(Object.keys(artifacts).sort()).toEqual(['header', 'weights', 'weights.1']);
+    const loaded = loadSequentialRecommender(artifacts);
+    expect(loaded.networkCount).toBe(2);
+    const [sa, sb, se, sl] = [0, 1, 2, 3].map(() => new Float32Array(40));
+    for (const history of [[1], planted.chainList[2].slice(0, 3), [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]]) {
+      a.scoreUser(historyFrom(history), sa);
+      b.scoreUser(historyFrom(history), sb);
+      ensemble.scoreUser(historyFrom(history), se);
+      loaded.scoreUser(historyFrom(history), sl);
+      // The two networks differ (else the mean below proves nothing); the ensemble scores their mean.
+      expect(sa.some((x, i) => Math.abs(x - sb[i]) > 0.1)).toBe(true);
+      for (let i = 0; i < 40; i++) {
+        expect(se[i]).toBeCloseTo((sa[i] + sb[i]) / 2, 4);
+        expect(sl[i]).toBeCloseTo(se[i], 5);
+      }
+    }
+    // Above ensembleItems: one network.
+    const large = new SequentialRecommender({ ...params, epochs: 1, ensembleSeeds: 2, ensembleItems: 39 });
+    await large.fit(planted.data, null, { seed: 4 });
+    expect(large.networkCount).toBe(1);
+    expect(Object.keys(large.save()).sort()).toEqual(['header', 'weights']);
+    for (const m of [a, b, ensemble, loaded, large]) m.dispose();
+  });
+
+  it('warm-starts each ensemble member from its own counterpart', async () => {
+    const source = new SequentialRecommender({ ...PARAMS, epochs: 2, ensembleSeeds: 2, ensembleItems: 40 });
+    await source.fit(planted.data, null, { seed: 6 });
+    const warm = new SequentialRecommender({ ...PARAMS, learningRate: 0, ensembleSeeds: 2, ensembleItems: 40 });
+    await warm.fit(planted.data, null, { seed: 6, warmStart: source });
+    const [x, y] = [new Float32Array(40), new Float32Array(40)];
+    source.scoreUser(historyFrom([3, 4]), x);
+    warm.scoreUser(historyFrom([3, 4]), y);
+    for (let i = 0; i < 40; i++) expect(y[i]).toBeCloseTo(x[i], 5);
+    source.dispose();
+    warm.dispose();
   });
 
   it('leaks no tensors in scoreUser, fit or dispose', async () => {
