@@ -243,7 +243,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     searchCacheSeconds: int(env, 'SEARCH_CACHE_SECONDS', 30, 0, 3600),
     candidates: onOff(env, 'CANDIDATES', true)
       ? {
-          perModel: int(env, 'CANDIDATES_PER_MODEL', 500, 10, 100_000),
+          perModel: int(env, 'CANDIDATES_PER_MODEL', 200, 10, 100_000),
           perCategory: int(env, 'CANDIDATES_PER_CATEGORY', 50, 1, 100_000),
           maxBoosted: int(env, 'CANDIDATES_MAX_BOOSTED', 2000, 0, 1_000_000),
         }

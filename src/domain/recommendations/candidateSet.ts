@@ -17,7 +17,7 @@ export interface CandidateLimits {
   maxBoosted: number;
 }
 
-export const DEFAULT_CANDIDATE_LIMITS: CandidateLimits = { perModel: 500, perCategory: 50, maxBoosted: 2000 };
+export const DEFAULT_CANDIDATE_LIMITS: CandidateLimits = { perModel: 200, perCategory: 50, maxBoosted: 2000 };
 
 export interface CandidateSources {
   components: ComponentScores;
