@@ -41,6 +41,13 @@ export class RedisPubSub {
     return this.keys.channel(channelSuffix(topic, key));
   }
 
+  /** The keys of `topic` that some process (any server) is subscribed to right now. */
+  async listenedTo(topic: TopicName, keys: string[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const reply = (await this.publisher.call('PUBSUB', 'NUMSUB', ...keys.map((k) => this.channelOf(topic, k)))) as (string | number)[];
+    return new Set(keys.filter((_, i) => Number(reply[2 * i + 1]) > 0));
+  }
+
   /** Registers a listener; resolves once Redis confirmed the subscription. Returns an unsubscribe function. */
   async on<T extends TopicName>(topic: T, listener: (payload: TopicPayloads[T]) => void, key?: string): Promise<() => Promise<void>> {
     const channel = this.keys.channel(channelSuffix(topic, key));

@@ -1,5 +1,5 @@
 // The online path's guarantees: a burst of events for one shopper coalesces into a few pushes, pushes never
-// go back in time, and the last push reflects the last event.
+// go back in time, the last push reflects the last event, and lists are computed only for shoppers someone watches.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
 import { trainPlantedShop } from '../utils/seedPlantedShop';
@@ -52,6 +52,45 @@ describe('online pushes', () => {
     } finally {
       sub.dispose();
       await client.dispose();
+    }
+  });
+
+  it('computes no list for a shopper nobody is subscribed to, and pushes on the first event after a subscription starts', async () => {
+    const track = (k: number, itemId: string) =>
+      gqlOk(sys.url, env.clientKey, `mutation($i: EventInput!) { trackEvent(input: $i) { accepted } }`, { i: { eventId: `unwatched-${k}`, userId: 'unwatched', itemId, type: 'VIEW' } });
+    // Resolves with the user's snapshot once their window holds `n` events (the update has been applied).
+    const applied = (n: number) =>
+      waitFor(async () => {
+        const [snap] = await sys.services.userState.getMany(['unwatched']);
+        return snap.state && snap.state.history.length === n ? snap : null;
+      }, 15000);
+
+    await track(1, 'p-outdoor-2');
+    expect((await applied(1)).lastList).toBeNull();
+
+    const watch = () => {
+      const client = wsClient(sys.url, env.clientKey);
+      const sub = collect<{ recommendationsUpdated: { items: { item: { id: string } }[] } }>(client, `subscription { recommendationsUpdated(userId: "unwatched", limit: 3) { items { item { id } } } }`, {});
+      return { sub, close: async () => (sub.dispose(), await client.dispose()) };
+    };
+    let w = watch();
+    await new Promise((r) => setTimeout(r, 300));
+    await track(2, 'p-outdoor-2');
+    await waitFor(async () => w.sub.received.length > 0 || null, 15000);
+    expect((await applied(2)).lastList?.length).toBeGreaterThan(0);
+    await w.close();
+
+    // Nobody listens again: the last list is forgotten, so the next subscriber gets a push even for an unchanged list.
+    await waitFor(async () => ((await sys.services.pubsub.listenedTo('recs', ['unwatched'])).size === 0 ? true : null), 5000);
+    await track(3, 'p-outdoor-2');
+    expect((await applied(3)).lastList).toEqual([]);
+    w = watch();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await track(4, 'p-outdoor-2');
+      await waitFor(async () => w.sub.received.length > 0 || null, 15000);
+    } finally {
+      await w.close();
     }
   });
 

@@ -92,9 +92,10 @@ export class OnlineUpdateService {
     const rebuild: number[] = [];
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
-    const [pending, lastIds] = await Promise.all([
+    const [pending, lastIds, listened] = await Promise.all([
       readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
       readLastEventIds(this.pool, rebuild.map((i) => userIds[i])),
+      this.pubsub.listenedTo('recs', userIds),
     ]);
     const rebuilt = await Promise.all(
       rebuild.map((i) => {
@@ -121,11 +122,11 @@ export class OnlineUpdateService {
       if (!rows.length) return;
       const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
       const more = rows.length === PAGE;
-      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more));
+      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i])));
     });
     rebuild.forEach((i, k) => {
       const r = rebuilt[k];
-      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false));
+      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i])));
     });
     send();
     const written = (await Promise.all(writes)).flat();
@@ -134,14 +135,20 @@ export class OnlineUpdateService {
 
   /**
    * The commit of one pass for one user: the new events on their window and embedding, and, on the pass that
-   * reaches their newest event, the list those produce, published when its top changed.
+   * reaches their newest event, the list those produce, published when its top changed. The list is computed only
+   * for a user someone is subscribed to (most shoppers have no live subscription, and it is most of the cost);
+   * otherwise the last list is forgotten, so the first update after a subscription starts always pushes.
    */
-  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean): PlannedPass {
+  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean, listened: boolean): PlannedPass {
     const before = replace ? [] : (snap.state?.history ?? []);
     const history = [...before, ...entries].slice(-this.state.window);
     const embedding = replace || !snap.state ? undefined : this.learn(snap.state.embedding, snap.state.embeddingVersion, before, entries);
     const commit: StateCommit = { userId, expect: { hwm: snap.hwm, stale: snap.stale }, replace, entries, hwm, embedding };
     if (more) return { commit, applied, pushes: false, more };
+    if (!listened) {
+      if (snap.lastList?.length) commit.lastList = [];
+      return { commit, applied, pushes: false, more };
+    }
     const activity: RecentActivity = { entries: history, embedding: embedding ?? (replace ? null : keptEmbedding(snap)) };
     const list = this.recommendations.listForHistory(userId, activity, this.listSize);
     const ids = list.items.map((i) => i.id);
