@@ -255,7 +255,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     searchPoolSize: int(env, 'SEARCH_POOL_SIZE', 8, 1, 1000),
     tenantDbPoolSize: int(env, 'TENANT_DB_POOL_SIZE', 3, 1, 1000),
     tenantSearchPoolSize: int(env, 'TENANT_SEARCH_POOL_SIZE', 2, 1, 1000),
-    // Group commit keeps the event path to a few statements in flight per process.
+    // Group commit and per-turn batching keep the event path's statements (insert, history and online reads) few in flight.
     eventPoolSize: int(env, 'EVENT_POOL_SIZE', 4, 1, 1000),
     tenantEventPoolSize: int(env, 'TENANT_EVENT_POOL_SIZE', 2, 1, 1000),
   });

@@ -138,7 +138,10 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const activeModel = new ActiveModel(versions, pubsub, log.child({ module: 'activeModel' }));
   const state = new UserStateStore(redis, keys, config.historyWindow);
   await discardStateOfOtherDatabase(db, redis, keys, log);
-  const histories = new UserHistoryReader(db, state, config.historyWindow);
+  // The statements on every event's and every list's path (the event insert, the online update's reads, the
+  // history reads) run as prepared statements on a pool of their own.
+  const eventPool = createGenericPlanPool(config.databaseUrl, config.eventPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
+  const histories = new UserHistoryReader(eventPool, state, config.historyWindow);
   const catalog = new CatalogIndex(db);
   const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));
   const queues = () => [onlineStream, bullQueueSource(retrainProducer.queue)];
@@ -160,8 +163,6 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
     candidates: config.candidates,
     log: log.child({ module: 'recommendations' }),
   });
-  // The statements every event runs (its insert, then the online update's reads) go through prepared statements.
-  const eventPool = createGenericPlanPool(config.databaseUrl, config.eventPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
   const online = countPushes(
     new OnlineUpdateService(eventPool, state, histories, recommendations, activeModel, pubsub, config.cachedListSize, config.pushDepth, log.child({ module: 'online' })),
     telemetry,

@@ -2,7 +2,9 @@
 // Redis: each shopper gets exactly their own window, oldest first, without flagged or item-less events; the
 // events after the Redis state's mark complete it (read your writes); `through` stops at an event id.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
+import type { Pool } from 'pg';
 import { createPrismaClient, type Db } from '../../src/db/prismaClient';
+import { createGenericPlanPool } from '../../src/db/genericPlanPool';
 import { createRedis, KeySpace, type Redis } from '../../src/redis/redisConnections';
 import { UserStateStore, type HistoryEntry } from '../../src/domain/users/userStateStore';
 import { UserHistoryReader } from '../../src/domain/users/userHistory';
@@ -15,13 +17,15 @@ describe('UserHistoryReader', () => {
   let redis: Redis;
   let state: UserStateStore;
   let reader: UserHistoryReader;
+  let pool: Pool;
 
   beforeAll(async () => {
     env = await createTestEnv();
     db = createPrismaClient(env.databaseUrl, 2);
     redis = createRedis(env.config.redisUrl, 'history-test');
     state = new UserStateStore(redis, new KeySpace(env.redisPrefix), WINDOW);
-    reader = new UserHistoryReader(db, state, WINDOW);
+    pool = createGenericPlanPool(env.databaseUrl, 2);
+    reader = new UserHistoryReader(pool, state, WINDOW);
     const t0 = Date.UTC(2026, 0, 1) / 1000;
     const events = [];
     for (const [u, n] of [['ann', 6], ['bob', 2], ['cat', 3]] as const) {
@@ -36,6 +40,7 @@ describe('UserHistoryReader', () => {
 
   afterAll(async () => {
     redis?.disconnect();
+    await pool?.end();
     await db?.$disconnect();
     await env?.drop();
   });

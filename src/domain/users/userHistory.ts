@@ -1,6 +1,6 @@
 // Reads a user's recent events for scoring: from the shared Redis state when it exists, otherwise straight
 // from Postgres (read-only; the online updater is the one writer of the Redis state).
-import type { Db } from '../../db/prismaClient';
+import type { Pool } from 'pg';
 import { EVENT_TYPES, DEFAULT_EVENT_WEIGHTS, type EventTypeName } from '../../ml/interactions';
 import type { HistoryEntry, UserState, UserStateStore } from './userStateStore';
 import { TurnBatcher } from '../../async/turnBatcher';
@@ -53,7 +53,8 @@ export class UserHistoryReader {
   private readonly reads = new TurnBatcher<HistoryRead, EventRowForHistory[], ReadKind>((reads, kind) => this.readMany(reads, kind), MAX_READS_PER_STATEMENT);
 
   constructor(
-    private readonly db: Db,
+    /** Every list and personalised search reads here: prepared statements (createGenericPlanPool). */
+    private readonly pool: Pool,
     private readonly state: UserStateStore,
     private readonly window: number,
   ) {}
@@ -77,8 +78,9 @@ export class UserHistoryReader {
 
   /** Each read's events (newest first for 'newest', oldest first for 'after'), flagged and item-less ones left out. */
   private async readMany(reads: HistoryRead[], kind: ReadKind): Promise<EventRowForHistory[][]> {
-    const rows = await this.db.$queryRawUnsafe<{ ord: bigint; id: bigint; item_id: string | null; type: string; occurred_at: Date }[]>(
-      `SELECT u.ord, e.id, e.item_id, e.type::text AS type, e.occurred_at
+    const { rows } = await this.pool.query<{ ord: string; id: string; item_id: string | null; type: string; occurred_at: Date }>({
+      name: `history-${kind}`,
+      text: `SELECT u.ord, e.id, e.item_id, e.type::text AS type, e.occurred_at
        FROM unnest($1::text[], $2::text[]::bigint[]) WITH ORDINALITY AS u(user_id, bound, ord)
        CROSS JOIN LATERAL (
          SELECT id, item_id, type, occurred_at FROM events
@@ -86,10 +88,8 @@ export class UserHistoryReader {
            AND ${kind === 'newest' ? '(u.bound IS NULL OR id <= u.bound)' : 'id > u.bound'}
          ORDER BY id ${kind === 'newest' ? 'DESC' : 'ASC'} LIMIT $3) e
        ORDER BY u.ord, e.id ${kind === 'newest' ? 'DESC' : 'ASC'}`,
-      reads.map((r) => r.userId),
-      reads.map((r) => (r.bound === null ? null : r.bound.toString())),
-      this.window,
-    );
+      values: [reads.map((r) => r.userId), reads.map((r) => (r.bound === null ? null : r.bound.toString())), this.window],
+    });
     const out = reads.map((): EventRowForHistory[] => []);
     for (const r of rows) out[Number(r.ord) - 1].push({ id: BigInt(r.id), itemId: r.item_id, type: r.type, occurredAt: new Date(r.occurred_at) });
     return out;
