@@ -1,7 +1,7 @@
 // The online path for a batch of users: apply each one's stored events newer than their high-water mark, in
-// order, to the Redis state; recompute their list; publish it when its top items changed. Reads and writes go
-// in one round trip per batch, and each user's write is a compare-and-set, so running it twice, or on two
-// workers at once, is harmless.
+// order, to the Redis state; recompute the list of those someone is subscribed to, and publish it when its top
+// items changed. Reads and writes go in one round trip per batch, and each user's write is a compare-and-set, so
+// running it twice, or on two workers at once, is harmless.
 import type { Pool } from 'pg';
 import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
