@@ -171,7 +171,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const liveMetrics = new LiveMetricsFeed(systemMetrics, log.child({ module: 'liveMetrics' }));
   // With online updates off nothing moves a user's state between retrains.
   const notify = config.onlineUpdates ? (users: string[]) => onlineStream.notify(users) : async () => undefined;
-  const fraud = new FraudDetector(redis, keys, DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
+  const fraud = new FraudDetector(redis, keys, DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(eventPool));
   const userIds = new UserIdPseudonymizer(config.userIdPseudonymKey);
   const events = countStoredEvents(new EventService(db, eventPool, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));

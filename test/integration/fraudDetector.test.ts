@@ -1,7 +1,9 @@
 // The click-farm check against real Redis and Postgres: shoppers Postgres already knows are not "new" however
 // recently this detector first met them, and a hammered item hands back its users once per minute, not per event.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
+import type { Pool } from 'pg';
 import { createPrismaClient, type Db } from '../../src/db/prismaClient';
+import { createGenericPlanPool } from '../../src/db/genericPlanPool';
 import { createRedis, KeySpace, type Redis } from '../../src/redis/redisConnections';
 import { DEFAULT_FRAUD_LIMITS, FraudDetector, knownSinceInDatabase } from '../../src/domain/events/fraudDetector';
 
@@ -9,6 +11,7 @@ describe('FraudDetector', () => {
   let env: TestEnv;
   let db: Db;
   let redis: Redis;
+  let pool: Pool;
   let detector: FraudDetector;
   const crowd = DEFAULT_FRAUD_LIMITS.freshUsersPerItemMinute + 10;
   const now = Date.now();
@@ -17,11 +20,13 @@ describe('FraudDetector', () => {
     env = await createTestEnv();
     db = createPrismaClient(env.databaseUrl, 2);
     redis = createRedis(env.config.redisUrl, 'fraud-test');
-    detector = new FraudDetector(redis, new KeySpace(env.redisPrefix), DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(db));
+    pool = createGenericPlanPool(env.databaseUrl, 1);
+    detector = new FraudDetector(redis, new KeySpace(env.redisPrefix), DEFAULT_FRAUD_LIMITS, knownSinceInDatabase(pool));
   });
 
   afterAll(async () => {
     redis?.disconnect();
+    await pool?.end();
     await db?.$disconnect();
     await env?.drop();
   });

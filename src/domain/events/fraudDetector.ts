@@ -3,7 +3,7 @@
 // stored (nothing acknowledged is dropped) but never shape training, popularity, co-occurrence or state.
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
-import type { Db } from '../../db/prismaClient';
+import type { Pool } from 'pg';
 
 export interface FraudLimits {
   /** Events one user may send per minute before their events are flagged. */
@@ -43,11 +43,14 @@ export interface Assessment {
 /** When the shop first knew each user (Postgres), for users this detector has never seen; absent = unknown. */
 export type KnownSince = (userIds: string[]) => Promise<Map<string, Date>>;
 
-/** KnownSince from the users table: a user row is created with the user's first stored event. */
-export function knownSinceInDatabase(db: Db): KnownSince {
+/**
+ * KnownSince from the users table: a user row is created with the user's first stored event. Asked for every user
+ * the detector meets for the first time, so on the event path: a prepared statement (createGenericPlanPool).
+ */
+export function knownSinceInDatabase(pool: Pool): KnownSince {
   return async (userIds) => {
-    const users = await db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, createdAt: true } });
-    return new Map(users.map((u) => [u.id, u.createdAt]));
+    const { rows } = await pool.query<{ id: string; created_at: Date }>({ name: 'fraud-known-since', text: 'SELECT id, created_at FROM users WHERE id = ANY($1::text[])', values: [userIds] });
+    return new Map(rows.map((u) => [u.id, u.created_at]));
   };
 }
 
