@@ -57,11 +57,20 @@ describe('operations metrics', () => {
     expect(sampleSum(before, 'freshrec_model_version_info', { version: String(model.versionId), label: model.label })).toBe(1);
     expect(before.samples.some((s) => s.name === 'freshrec_queue_jobs' && s.labels.queue === 'online-update' && s.labels.state === 'waiting')).toBe(true);
 
-    for (let i = 0; i < 5; i++) await track('metrics-shopper', `p-books-${i}`, 'VIEW');
-    for (let i = 0; i < 3; i++) await gqlOk(sys.url, env.clientKey, `query { recommendations(userId: "metrics-shopper", limit: 5) { recommId } }`);
-    await gql(sys.url, env.clientKey, `query { recommendations(userId: "metrics-shopper", limit: 100000) { recommId } }`);
-    // The push for the shopper's changed list is sent by the worker role running in this process.
-    await waitFor(async () => sampleSum(await scrape(), 'freshrec_pushes_sent_total') > sampleSum(before, 'freshrec_pushes_sent_total'), 15000, 100);
+    // Lists are pushed only for shoppers someone watches: a subscriber, as a shop's page would hold.
+    const client = wsClient(sys.url, env.clientKey);
+    const watching = collect(client, `subscription { recommendationsUpdated(userId: "metrics-shopper") { recommId } }`, {});
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 5; i++) await track('metrics-shopper', `p-books-${i}`, 'VIEW');
+      for (let i = 0; i < 3; i++) await gqlOk(sys.url, env.clientKey, `query { recommendations(userId: "metrics-shopper", limit: 5) { recommId } }`);
+      await gql(sys.url, env.clientKey, `query { recommendations(userId: "metrics-shopper", limit: 100000) { recommId } }`);
+      // The push for the shopper's changed list is sent by the worker role running in this process.
+      await waitFor(async () => sampleSum(await scrape(), 'freshrec_pushes_sent_total') > sampleSum(before, 'freshrec_pushes_sent_total'), 15000, 100);
+    } finally {
+      watching.dispose();
+      await client.dispose();
+    }
 
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string>) => sampleSum(after, name, labels) - sampleSum(before, name, labels);
