@@ -199,9 +199,8 @@ export class SequentialRecommender implements Recommender {
     const scaled = (k: number): FitOptions['onProgress'] =>
       opts.onProgress && ((q) => opts.onProgress?.({ ...q, fraction: (k + q.fraction) / count }));
     await this.fitNetwork(data, { ...opts, seed, onProgress: scaled(0) });
-    const one = { ...p, ensembleSeeds: 1 } as unknown as Params;
     for (let k = 1; k < count; k++) {
-      const member = new SequentialRecommender(one);
+      const member = this.singleNetwork();
       // Each member continues from its own counterpart of the warm-start ensemble, when there is one.
       await member.fit(data, items, { ...opts, params: undefined, seed: memberSeed(seed, k), warmStart: warmMembers[k - 1], onProgress: scaled(k) });
       this.members.push(member);
@@ -512,9 +511,8 @@ export class SequentialRecommender implements Recommender {
     if (header.format !== 'freshrec-seq' || ![1, 2, 3].includes(header.version)) throw new Error('not a freshrec seq v1/v2/v3 artefact');
     this.disposeMembers();
     this.restoreNetwork(header, readFloat32(artifacts, 'weights'));
-    const one = { ...this.params, ensembleSeeds: 1 } as unknown as Params;
     for (let k = 1; k < (header.version === 3 ? (header.members ?? 1) : 1); k++) {
-      this.members.push(new SequentialRecommender(one).restoreNetwork(header, readFloat32(artifacts, `weights.${k}`)));
+      this.members.push(this.singleNetwork().restoreNetwork(header, readFloat32(artifacts, `weights.${k}`)));
     }
     this.releaseServing();
     return this;
@@ -545,6 +543,11 @@ export class SequentialRecommender implements Recommender {
     this.releaseServing();
     this.disposeMembers();
     this.weights = null;
+  }
+
+  /** An empty one-network model with this model's settings: an ensemble member. */
+  private singleNetwork(): SequentialRecommender {
+    return new SequentialRecommender({ ...this.params, ensembleSeeds: 1 } as unknown as Params);
   }
 
   private disposeMembers(): void {
