@@ -196,6 +196,9 @@ describe('retraining and the model registry', () => {
   });
 
   it('answers every recommendations query while the served model swaps under load', async () => {
+    // Serve popularity alone first, so the pop + itemknn retrain clears the promotion gate on the planted shop
+    // (against the itemknn-only fusion the last test left, it sometimes ties below and is only kept ready).
+    await admin(`mutation { setFusion(strategy: WEIGHTED, weights: { itemknn: 0, pop: 1 }) { id } }`);
     const before = await servedLabel();
     const job = await retrain(['pop', 'itemknn'], true);
     let stop = false;
@@ -213,7 +216,7 @@ describe('retraining and the model registry', () => {
     const loops = [0, 1, 2, 3].map(loop);
     try {
       const done = await finished(job.id);
-      expect(done.status).toBe('completed');
+      expect(done).toMatchObject({ status: 'completed', metrics: expect.objectContaining({ promoted: true }) });
       // Keep querying a little after the swap so answers from the new version are in.
       await waitFor(async () => answers.some((a) => a.version.startsWith(`v${done.servedVersion} `)), 10000);
     } finally {
