@@ -197,7 +197,7 @@ describe('retraining and the model registry', () => {
 
   it('answers every recommendations query while the served model swaps under load', async () => {
     // Serve popularity alone first, so the pop + itemknn retrain clears the promotion gate on the planted shop
-    // (against the itemknn-only fusion the last test left, it sometimes ties below and is only kept ready).
+    // (against the itemknn-only fusion the last test left, it could fairly be kept ready instead).
     await admin(`mutation { setFusion(strategy: WEIGHTED, weights: { itemknn: 0, pop: 1 }) { id } }`);
     const before = await servedLabel();
     const job = await retrain(['pop', 'itemknn'], true);

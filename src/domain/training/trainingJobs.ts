@@ -19,7 +19,10 @@ export type StoredProgress = TrainingProgress & { at: number };
  * The API view of a BullMQ job in `state`. `at` defaults to the newest time the job itself records (all
  * stamped by workers), so a stored state and a published change are ordered by the same clock.
  */
-export function viewOfJob(job: Job<RetrainJob, RetrainOutcome>, state: string, at?: number): TrainingJobView {
+export function viewOfJob(job: Job<RetrainJob, RetrainOutcome>, stateRead: string, at?: number): TrainingJobView {
+  // The job and its state are two reads. A job read just before it finished has no finish time, outcome or
+  // error yet, whatever state is read after: it is shown as still running, as it was when read.
+  const state = (stateRead === 'completed' || stateRead === 'failed') && !job.finishedOn ? 'active' : stateRead;
   const p = (job.progress && typeof job.progress === 'object' ? job.progress : {}) as Partial<StoredProgress>;
   at ??= Math.max(p.at ?? 0, job.finishedOn ?? 0, job.processedOn ?? 0, job.timestamp ?? 0);
   const outcome = state === 'completed' ? (job.returnvalue ?? null) : null;
