@@ -27,7 +27,11 @@ export class ScoreHeap {
     return this.floor;
   }
 
-  /** Keeps (i, s) if it is among the best so far; callers check `threshold` first to spare work. */
+  /**
+   * Keeps (i, s) if it is among the best so far. Order is total: a higher score is better, and of equal scores
+   * the lower index, so what is kept does not depend on the order of offers. Callers check `threshold` first to
+   * spare work (an offer equal to it may still enter, with a lower index).
+   */
   offer(i: number, s: number): void {
     if (this.capacity === 0) return;
     const { idx, val } = this;
@@ -36,28 +40,33 @@ export class ScoreHeap {
       pos = this.size++;
       while (pos > 0) {
         const parent = (pos - 1) >> 1;
-        if (val[parent] <= s) break;
+        if (val[parent] < s || (val[parent] === s && idx[parent] > i)) break;
         val[pos] = val[parent];
         idx[pos] = idx[parent];
         pos = parent;
       }
     } else {
-      if (s <= val[0]) return;
-      pos = 0;
-      for (;;) {
-        const l = 2 * pos + 1;
-        if (l >= this.size) break;
-        const r = l + 1;
-        const c = r < this.size && val[r] < val[l] ? r : l;
-        if (val[c] >= s) break;
-        val[pos] = val[c];
-        idx[pos] = idx[c];
-        pos = c;
-      }
+      if (s < val[0] || (s === val[0] && i >= idx[0])) return;
+      pos = this.siftDownFrom(0, i, s, this.size);
     }
     val[pos] = s;
     idx[pos] = i;
     if (this.size === this.capacity) this.floor = val[0];
+  }
+
+  /** Moves the hole at `pos` down past entries worse than (i, s) within the first `size`; returns where it ends. */
+  private siftDownFrom(pos: number, i: number, s: number, size: number): number {
+    const { idx, val } = this;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= size) return pos;
+      const r = l + 1;
+      const c = r < size && (val[r] < val[l] || (val[r] === val[l] && idx[r] > idx[l])) ? r : l;
+      if (s < val[c] || (s === val[c] && i > idx[c])) return pos;
+      val[pos] = val[c];
+      idx[pos] = idx[c];
+      pos = c;
+    }
   }
 
   /** The kept indices in heap order (not ranked): for callers that rank them by other scores anyway. */
@@ -65,9 +74,24 @@ export class ScoreHeap {
     return this.idx.subarray(0, this.size);
   }
 
-  /** Best first; ties by ascending index, so results are deterministic. */
+  /**
+   * Best first; ties by ascending index. Heapsort in place (the worst left goes to the back each step), so no
+   * comparator closure or temporary array: this runs for every head and list served. Empties the heap.
+   */
   result(): TopK {
-    const order = Array.from({ length: this.size }, (_, j) => j).sort((a, b) => this.val[b] - this.val[a] || this.idx[a] - this.idx[b]);
-    return { indices: Int32Array.from(order, (j) => this.idx[j]), scores: Float32Array.from(order, (j) => this.val[j]) };
+    const { idx, val } = this;
+    for (let n = this.size - 1; n > 0; n--) {
+      const i = idx[n];
+      const s = val[n];
+      idx[n] = idx[0];
+      val[n] = val[0];
+      const pos = this.siftDownFrom(0, i, s, n);
+      idx[pos] = i;
+      val[pos] = s;
+    }
+    const out = { indices: idx.slice(0, this.size), scores: val.slice(0, this.size) };
+    this.size = 0;
+    this.floor = -Infinity;
+    return out;
   }
 }

@@ -62,7 +62,8 @@ export class ItemKnnSparseRow implements ScoreRow {
       const s = values[k] + blend * popularity[j];
       if (s < min) min = s;
       if (s > max) max = s;
-      if (s > heap.threshold && !skip(j)) heap.offer(j, s);
+      // Evidence comes in neighbour order, not index order: an equal score may still enter with a lower index.
+      if (s >= heap.threshold && !skip(j)) heap.offer(j, s);
     }
     // Items without evidence rank by popularity alone: walk them best first until none can enter the head.
     let first = true;
@@ -74,7 +75,7 @@ export class ItemKnnSparseRow implements ScoreRow {
         if (s > max) max = s;
         first = false;
       }
-      if (heap.full && s <= heap.threshold) break;
+      if (heap.full && s < heap.threshold) break;
       if (!skip(j)) heap.offer(j, s);
     }
     for (let k = byPopularity.length - 1; k >= 0; k--) {

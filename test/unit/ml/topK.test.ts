@@ -1,5 +1,6 @@
 import { createRng } from '../../../src/ml/random';
 import { topK } from '../../../src/ml/topK';
+import { ScoreHeap } from '../../../src/ml/scoreHeap';
 
 describe('topK', () => {
   it('matches a full sort; -Infinity, NaN and skipped entries are never returned', () => {
@@ -30,6 +31,29 @@ describe('topK', () => {
       }
       const cut = expected.length > 0 ? scores[expected[expected.length - 1]] : -Infinity;
       for (const i of expected) if (scores[i] > cut) expect(indices).toContain(i);
+    }
+  });
+
+  it('keeps the same items whatever the order of offers: higher score first, then lower index', () => {
+    const rng = createRng(21);
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(rng() * 200);
+      const k = 1 + Math.floor(rng() * 30);
+      const scores = Float32Array.from({ length: n }, () => Math.floor(rng() * 6));
+      const expected = Array.from({ length: n }, (_, i) => i)
+        .sort((a, b) => scores[b] - scores[a] || a - b)
+        .slice(0, k);
+      const order = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const heap = new ScoreHeap(k);
+      for (const i of order) heap.offer(i, scores[i]);
+      const got = heap.result();
+      expect(Array.from(got.indices)).toEqual(expected);
+      expect(Array.from(got.scores)).toEqual(expected.map((i) => scores[i]));
+      expect(heap.length).toBe(0);
     }
   });
 });
