@@ -66,6 +66,11 @@ export interface Recommender {
   sparseScores?(history: UserHistory, ctx?: ScoreContext): ScoreRow | null;
   /** Item-to-item similarity scores for `item` into `out`, when the model has a notion of it. */
   similarItems?(item: number, out: Float32Array): void;
+  /**
+   * The values similarItems would write for `item`, as a lookup by other item, for models whose similarities are
+   * sparse (neighbour lists): a caller asking about a few items then pays for the neighbours, not the catalogue.
+   */
+  similarityTo?(item: number): (other: number) => number;
   /** Serialises the trained state. */
   save(): ModelArtifacts;
   /** Frees tensors or large buffers. */

@@ -233,10 +233,17 @@ export class ServingModel {
     if (!c?.model.similarItems) return null;
     const local = c.toLocal ? c.toLocal[item] : item;
     if (local === undefined || local < 0) return null;
+    const toLocal = c.toLocal;
+    if (c.model.similarityTo) {
+      const similarity = c.model.similarityTo(local);
+      return (i) => {
+        const j = toLocal ? toLocal[i] : i;
+        return j === undefined || j < 0 ? 0 : similarity(j);
+      };
+    }
     // `into` (a caller's scratch row) spares a catalogue-sized allocation per call; only its first part is used.
     const row = into && into.length >= c.itemIds.length ? into.subarray(0, c.itemIds.length) : new Float32Array(c.itemIds.length);
     c.model.similarItems(local, row);
-    const toLocal = c.toLocal;
     return (i) => {
       const j = toLocal ? toLocal[i] : i;
       return j === undefined || j < 0 ? 0 : row[j];

@@ -115,6 +115,14 @@ export class ItemKnnRecommender implements Recommender {
     for (let s = offsets[item]; s < offsets[item + 1]; s++) out[neighbours[s]] = sims[s];
   }
 
+  similarityTo(item: number): (other: number) => number {
+    const { offsets, neighbours, sims } = this.graph;
+    if (item < 0 || item >= this.popularity.length) return () => 0;
+    const byNeighbour = new Map<number, number>();
+    for (let s = offsets[item]; s < offsets[item + 1]; s++) byNeighbour.set(neighbours[s], sims[s]);
+    return (other) => byNeighbour.get(other) ?? 0;
+  }
+
   /** Parameters in use (after validation tuning, the tuned ones), with tuning off so a refit reuses them as they are. */
   tunedParams(): Params {
     return { ...this.params, tune: false };

@@ -33,6 +33,17 @@ describe('ItemKnnRecommender', () => {
     expect(out[idx('c1_5')]).toBe(0);
   });
 
+  it('answers a similarity lookup with exactly the values of the dense similarity row', async () => {
+    const knn = new ItemKnnRecommender();
+    await knn.fit(data, null);
+    const out = new Float32Array(knn.numItems);
+    for (let item = 0; item < knn.numItems; item++) {
+      knn.similarItems(item, out);
+      const lookup = knn.similarityTo(item);
+      for (let other = 0; other < knn.numItems; other++) expect(lookup(other)).toBe(out[other]);
+    }
+  });
+
   it('weights the last history item most', async () => {
     const knn = new ItemKnnRecommender({ historyDecay: 0.5, popularityBlend: 0 });
     await knn.fit(data, null);
