@@ -117,13 +117,25 @@ export class ServingModel {
 
   /** Maps item ids (oldest first) to union indices, dropping ids no component has seen. */
   toHistory(entries: { itemId: string; time: number; type: number; weight: number }[]): UserHistory {
-    const known = entries.filter((e) => this.index.has(e.itemId));
-    return {
-      items: Int32Array.from(known, (e) => this.index.get(e.itemId) as number),
-      times: Float64Array.from(known, (e) => e.time),
-      types: Uint8Array.from(known, (e) => e.type),
-      weights: Float32Array.from(known, (e) => e.weight),
-    };
+    // Plain loops: TypedArray.from with a map function goes through the iterator protocol, and this runs for
+    // every list served and pushed.
+    const indices = new Int32Array(entries.length);
+    let n = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const i = this.index.get(entries[k].itemId);
+      indices[k] = i === undefined ? -1 : i;
+      if (i !== undefined) n++;
+    }
+    const history = { items: new Int32Array(n), times: new Float64Array(n), types: new Uint8Array(n), weights: new Float32Array(n) };
+    for (let k = 0, j = 0; k < entries.length; k++) {
+      if (indices[k] < 0) continue;
+      history.items[j] = indices[k];
+      history.times[j] = entries[k].time;
+      history.types[j] = entries[k].type;
+      history.weights[j] = entries[k].weight;
+      j++;
+    }
+    return history;
   }
 
   score(history: UserHistory, ctx?: ScoreContext): FusedScores {
@@ -308,14 +320,26 @@ export class ServingModel {
    * `ScoredItem.reasons`. `i` is a position of `scores` (a candidate position when scores.items is set).
    */
   shares(scores: FusedScores, i: number): { source: string; weight: number }[] {
-    const contributions = this.mapped.map((c, k) => ({ source: c.kind, value: c.weight * (scores.parts[k][i] ?? 0) }));
-    for (const s of scores.signals ?? []) contributions.push({ source: s.source, value: s.weight * (s.part[i] ?? 0) });
-    const total = contributions.reduce((s, c) => s + Math.max(0, c.value), 0);
-    if (total <= 0) return [];
-    return contributions
-      .filter((c) => c.value > 0)
-      .map((c) => ({ source: c.source, weight: c.value / total }))
-      .sort((a, b) => b.weight - a.weight);
+    // Runs for every item of every served and pushed list: plain loops into one array (an inner helper closure
+    // would also be wrapped by tsx's name-keeping at each call).
+    const shares: { source: string; weight: number }[] = [];
+    let total = 0;
+    for (let k = 0; k < this.mapped.length; k++) {
+      const value = this.mapped[k].weight * (scores.parts[k][i] ?? 0);
+      if (value > 0) {
+        shares.push({ source: this.mapped[k].kind, weight: value });
+        total += value;
+      }
+    }
+    for (const s of scores.signals ?? []) {
+      const value = s.weight * (s.part[i] ?? 0);
+      if (value > 0) {
+        shares.push({ source: s.source, weight: value });
+        total += value;
+      }
+    }
+    for (const s of shares) s.weight /= total;
+    return shares.sort((a, b) => b.weight - a.weight);
   }
 
   dispose(): void {

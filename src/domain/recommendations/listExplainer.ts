@@ -54,9 +54,11 @@ export class ListExplainer {
     anchors: (source: string, i: number) => { title: string; type: number } | undefined,
     phrases: { contextPhrase?: string; query?: string },
   ): ServedItem['reasons'] {
-    return model.shares(scores, k).map((s) => ({
-      ...s,
-      explanation: explain({ source: s.source, anchor: anchors(s.source, i), category: this.catalog.categoryOf(model, i), ...phrases }),
+    return model.shares(scores, k).map(({ source, weight }) => ({
+      source,
+      weight,
+      // Only popularity's sentence names the category ("Popular in Outdoor this week").
+      explanation: explain({ source, anchor: anchors(source, i), category: source === 'pop' ? this.catalog.categoryOf(model, i) : null, ...phrases }),
     }));
   }
 

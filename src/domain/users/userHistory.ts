@@ -22,9 +22,12 @@ export function toHistoryEntry(row: EventRowForHistory): HistoryEntry | null {
 }
 
 export function weigh(entries: HistoryEntry[]): WeightedEntry[] {
-  return entries
-    .map((e) => ({ ...e, weight: DEFAULT_EVENT_WEIGHTS[EVENT_TYPES[e.type]] ?? 1 }))
-    .filter((e) => e.weight > 0);
+  const weighted: WeightedEntry[] = [];
+  for (const { itemId, time, type } of entries) {
+    const weight = DEFAULT_EVENT_WEIGHTS[EVENT_TYPES[type]] ?? 1;
+    if (weight > 0) weighted.push({ itemId, time, type, weight });
+  }
+  return weighted;
 }
 
 /** What scoring needs of a user: recent events and, when online learning ran, their embedding. */
