@@ -62,20 +62,29 @@ export function assembleList(input: AssemblyInput): AssembledList {
  * the best one fills the slot: a list that can only hold one category is not cut short.
  */
 function diversify(ranked: Int32Array, need: number, share: number, categoryOf: (i: number) => string | null): number[] {
-  const remaining = Array.from(ranked);
+  // Categories looked up once per candidate, and taken items flagged rather than spliced out: the scan below
+  // otherwise costs a lookup per candidate per position, on every list served and pushed.
+  const categories: (string | null)[] = [];
+  for (let k = 0; k < ranked.length; k++) categories.push(categoryOf(ranked[k]));
+  const taken = new Uint8Array(ranked.length);
   const counts = new Map<string, number>();
   const out: number[] = [];
-  while (out.length < need && remaining.length) {
+  let first = 0;
+  while (out.length < need && first < ranked.length) {
     const cap = Math.max(1, Math.floor(share * (out.length + 1)));
-    let pick = remaining.findIndex((i) => {
-      const c = categoryOf(i);
-      return c === null || (counts.get(c) ?? 0) < cap;
-    });
-    if (pick < 0) pick = 0;
-    const [i] = remaining.splice(pick, 1);
-    const c = categoryOf(i);
+    let pick = first;
+    for (let k = first; k < ranked.length; k++) {
+      const c = categories[k];
+      if (!taken[k] && (c === null || (counts.get(c) ?? 0) < cap)) {
+        pick = k;
+        break;
+      }
+    }
+    taken[pick] = 1;
+    const c = categories[pick];
     if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
-    out.push(i);
+    out.push(ranked[pick]);
+    while (first < ranked.length && taken[first]) first++;
   }
   return out;
 }
