@@ -3,10 +3,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCALES, type ShopShape } from './syntheticShop';
 
-export const PHASES = ['recommendations', 'ingestion', 'push', 'costs', 'epochs', 'topk', 'ann', 'search', 'retrain-bench'] as const;
+export const PHASES = ['recommendations', 'ingestion', 'push', 'costs', 'epochs', 'topk', 'ann', 'lists', 'search', 'retrain-bench'] as const;
 export type Phase = (typeof PHASES)[number];
 /** Phases that run in the bench process itself, with no deployment. */
-export const MICRO_PHASES: readonly Phase[] = ['topk', 'ann'];
+export const MICRO_PHASES: readonly Phase[] = ['topk', 'ann', 'lists'];
 
 export interface BenchArgs {
   events?: string;
@@ -30,7 +30,7 @@ export interface BenchArgs {
   /** Models retrained at the end (kept components unchanged) to time their epochs in the worker. */
   epochModels: string[];
   skip: Set<Phase>;
-  /** Only in-process micro-benchmarks asked for (--only topk,ann): no deployment, data or system is started. */
+  /** Only in-process micro-benchmarks asked for (--only topk,ann,lists): no deployment, data or system is started. */
   microOnly: boolean;
   /** Re-render the docs section from a JSON file of an earlier run instead of measuring. */
   renderFrom?: string;
@@ -55,8 +55,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --calm-rate 50 --calm-seconds 30                     the same at a rate a small machine is not saturated by
   --epoch-models mf       models retrained at the end to time their epochs (TensorFlow.js models train in epochs)
   --skip <phases>         comma-separated: ${PHASES.join(', ')}
-  --only <phases>         run these phases alone; --only topk,ann runs the in-process top-K and ANN micro-benchmarks
-                          in a minute or two, without a deployment, and regenerates their own docs section
+  --only <phases>         run these phases alone; --only topk,ann,lists runs the in-process micro-benchmarks (top-K,
+                          ANN, a pushed list's computation) in a few minutes, without a deployment, and regenerates
+                          their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
   --cpu-prof <dir>        the API and worker processes write V8 CPU profiles (.cpuprofile) there when they stop
   --env KEY=VALUE         a setting for the API and worker processes (repeatable), e.g. --env WORKER_NICE=0

@@ -18,6 +18,8 @@ import { benchmarkPushLatency } from './pushLatency';
 import { measureFanOutCost, measureRedisOpsPerEvent } from './perEventCosts';
 import { eventsTableBytes } from './postgresCost';
 import { benchmarkAnn, benchmarkTopK } from './topKMicro';
+import { benchmarkLists } from './listMicro';
+import { SCALES } from './syntheticShop';
 import { runSearchBench } from './searchLatency';
 import { waitForOnlineBacklog } from './onlineBacklog';
 import { describeMachine } from './machineInfo';
@@ -42,7 +44,7 @@ async function serviceVersions(databaseUrl: string, redisUrl: string): Promise<{
   }
 }
 
-/** Top-K scoring and the approximate index, in this process: 100,000 items × 64 dims, as the model issue's bar says. */
+/** In this process: top-K scoring and the approximate index (100,000 items × 64 dims, as the model issue's bar says), and a pushed list. */
 async function runMicroBenchmarks(skip: Set<Phase>, results: BenchResults, phase: (name: string) => void): Promise<void> {
   if (!skip.has('topk')) {
     phase('top-K');
@@ -54,9 +56,14 @@ async function runMicroBenchmarks(skip: Set<Phase>, results: BenchResults, phase
     progress('ANN: building IVF indexes over 100,000 × 64 embeddings (two data sets), then timing exact and approximate queries');
     results.ann = await benchmarkAnn(100_000, 64);
   }
+  if (!skip.has('lists')) {
+    phase('lists');
+    results.lists = await benchmarkLists(SCALES.full);
+    progress(`a pushed list of ${results.lists.listSize} over ${results.lists.items.toLocaleString('en-US')} items: ${results.lists.cpuUsPerList.toFixed(0)} µs CPU`);
+  }
 }
 
-/** `--only topk,ann`: the micro-benchmarks alone, no deployment; they regenerate their own docs section. */
+/** `--only topk,ann,lists`: the micro-benchmarks alone, no deployment; they regenerate their own docs section. */
 async function microOnly(args: ReturnType<typeof parseBenchArgs>, command: string, machine: BenchResults['machine']): Promise<void> {
   const started = performance.now();
   const results = emptyResults(command, 'micro-benchmarks only', machine, []);
@@ -91,6 +98,7 @@ function emptyResults(command: string, scale: string, machine: BenchResults['mac
     storageBytesPerEvent: null,
     topK: null,
     ann: null,
+    lists: null,
     search: [],
     memory: {},
     exitCodes: {},

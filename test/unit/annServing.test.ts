@@ -18,7 +18,7 @@ import { createRng, randNormal } from '../../src/ml/random';
 import type { HistoryEntry } from '../../src/domain/users/userStateStore';
 import type { UserHistoryReader } from '../../src/domain/users/userHistory';
 import type { ImpressionRecorder } from '../../src/domain/recommendations/impressionRecorder';
-import { inMemoryCatalogue } from '../fixtures/inMemoryCatalogue';
+import { inMemoryCatalogue } from '../../src/bench/inMemoryCatalogue';
 
 const N = 6000;
 const DIM = 16;

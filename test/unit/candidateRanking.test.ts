@@ -12,7 +12,7 @@ import { createRng } from '../../src/ml/random';
 import type { HistoryEntry } from '../../src/domain/users/userStateStore';
 import type { UserHistoryReader } from '../../src/domain/users/userHistory';
 import type { ImpressionRecorder } from '../../src/domain/recommendations/impressionRecorder';
-import { inMemoryCatalogue } from '../fixtures/inMemoryCatalogue';
+import { inMemoryCatalogue } from '../../src/bench/inMemoryCatalogue';
 
 const N = 3000;
 const CATEGORIES = 30;

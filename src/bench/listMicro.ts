@@ -1,0 +1,131 @@
+// The online updater's inner loop alone: one shopper's list of CACHED_LIST_SIZE items (candidates, fusion,
+// diversity cap, reasons) from their recent history, as every pushed list is computed, over the generated shop's
+// catalogue with pop + item-to-item trained on its events. CPU per list is what the worker spends per update.
+import { ServingModel } from '../domain/models/servingModel';
+import { CatalogIndex } from '../domain/recommendations/catalogIndex';
+import { RecommendationService } from '../domain/recommendations/recommendationService';
+import type { ModelRouter } from '../domain/models/modelRouter';
+import type { UserHistoryReader } from '../domain/users/userHistory';
+import type { ImpressionRecorder } from '../domain/recommendations/impressionRecorder';
+import type { HistoryEntry } from '../domain/users/userStateStore';
+import { createRecommender } from '../ml/models/registry';
+import { DEFAULT_EVENT_WEIGHTS, EVENT_TYPES, type EventTypeName, type Interactions } from '../ml/interactions';
+import { createRng } from '../ml/random';
+import { favouriteCategories, itemId, nextItem, syntheticEvents, syntheticItems, type ShopShape } from './syntheticShop';
+import { inMemoryCatalogue } from './inMemoryCatalogue';
+import { median, percentile, progress } from './stats';
+
+export interface ListMicroResult {
+  items: number;
+  trainingEvents: number;
+  shoppers: number;
+  listSize: number;
+  /** Mean history length of the timed shoppers. */
+  meanHistory: number;
+  /** CPU per list of each timed pass over every shopper, and their median. */
+  cpuUsPerPass: number[];
+  cpuUsPerList: number;
+  wallP50Us: number;
+  wallP99Us: number;
+  fitSeconds: number;
+}
+
+/** The shop's events as training interactions (rows by user, then time: the generator writes them so). */
+async function shopInteractions(shape: ShopShape, itemIds: string[]): Promise<Interactions> {
+  const index = new Map(itemIds.map((id, i) => [id, i]));
+  const userIds: string[] = [];
+  const users: number[] = [];
+  const items: number[] = [];
+  const times: number[] = [];
+  const types: number[] = [];
+  const weights: number[] = [];
+  for await (const batch of syntheticEvents(shape)) {
+    for (const e of batch) {
+      if (userIds[userIds.length - 1] !== e.userId) userIds.push(e.userId);
+      const type = e.type as EventTypeName;
+      users.push(userIds.length - 1);
+      items.push(index.get(e.itemId as string) as number);
+      times.push(e.occurredAt.getTime() / 1000);
+      types.push(EVENT_TYPES.indexOf(type));
+      weights.push(DEFAULT_EVENT_WEIGHTS[type]);
+    }
+  }
+  const userOffsets = new Int32Array(userIds.length + 1);
+  for (const u of users) userOffsets[u + 1]++;
+  for (let u = 0; u < userIds.length; u++) userOffsets[u + 1] += userOffsets[u];
+  return {
+    userIds,
+    itemIds,
+    users: Int32Array.from(users),
+    items: Int32Array.from(items),
+    times: Float64Array.from(times),
+    types: Uint8Array.from(types),
+    weights: Float32Array.from(weights),
+    userOffsets,
+  };
+}
+
+export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number; listSize?: number; passes?: number; maxCategoryShare?: number } = {}): Promise<ListMicroResult> {
+  const shoppers = opts.shoppers ?? 2000;
+  const listSize = opts.listSize ?? 50;
+  const passes = opts.passes ?? 5;
+  const rows = [...syntheticItems(shape)].flat();
+  const itemIds = rows.map((r) => r.id);
+  progress(`lists: training pop and itemknn (untuned defaults) on the generated shop's ${shape.events.toLocaleString('en-US')} events`);
+  const fitStarted = performance.now();
+  const data = await shopInteractions(shape, itemIds);
+  const pop = createRecommender('pop');
+  const knn = createRecommender('itemknn', { tune: false });
+  await pop.fit(data, null);
+  await knn.fit(data, null);
+  const fitSeconds = (performance.now() - fitStarted) / 1000;
+
+  const model = new ServingModel(1, 'v1', [
+    { kind: 'itemknn', model: knn, weight: 1, itemIds },
+    { kind: 'pop', model: pop, weight: 0.3, itemIds },
+  ]);
+  const catalog = new CatalogIndex(inMemoryCatalogue(rows.map((r) => ({ ...r, description: null, tags: r.tags ?? [], inStock: true }))) as never);
+  await catalog.prepare(model);
+  const router = { forUser: () => ({ model, arm: null, experimentId: null }) } as unknown as ModelRouter;
+  const service = new RecommendationService(router, catalog, {} as UserHistoryReader, { record: () => undefined } as unknown as ImpressionRecorder, true, {
+    maxCategoryShare: opts.maxCategoryShare ?? 0.5,
+  });
+
+  // Shoppers of the traffic the push benchmark sends: 5 to 34 recent events following the shop's planted tastes.
+  const rng = createRng(99);
+  const histories: HistoryEntry[][] = Array.from({ length: shoppers }, (_, u) => {
+    const favourites = favouriteCategories(shape, u);
+    let previous = -1;
+    return Array.from({ length: 5 + Math.floor(rng() * 30) }, (_, k) => {
+      previous = nextItem(shape, rng, favourites, previous);
+      return { itemId: itemId(previous), time: 1.79e9 + k * 60, type: k % 5 === 0 ? 1 : 0 };
+    });
+  });
+  const pass = (walls?: number[]) => {
+    const cpu = process.cpuUsage();
+    for (let u = 0; u < shoppers; u++) {
+      const t = performance.now();
+      const list = service.listForHistory(`u${u}`, { entries: histories[u], embedding: null }, listSize);
+      walls?.push(performance.now() - t);
+      if (list.items.length !== listSize) throw new Error(`shopper ${u} got ${list.items.length} items`);
+    }
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / shoppers;
+  };
+  progress(`lists: ${passes} timed passes over ${shoppers} shoppers, ${listSize} items each`);
+  pass(); // warm-up: JIT, the catalogue's derived arrays
+  const walls: number[] = [];
+  const cpuUsPerPass = Array.from({ length: passes }, () => pass(walls));
+  return {
+    items: shape.items,
+    trainingEvents: data.items.length,
+    shoppers,
+    listSize,
+    meanHistory: histories.reduce((s, h) => s + h.length, 0) / shoppers,
+    cpuUsPerPass,
+    cpuUsPerList: median(cpuUsPerPass),
+    wallP50Us: percentile(walls, 50) * 1000,
+    wallP99Us: percentile(walls, 99) * 1000,
+    fitSeconds,
+  };
+}
