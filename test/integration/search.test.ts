@@ -3,7 +3,7 @@
 // suggestions, and bad input.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
-import { gql, gqlOk, waitFor } from '../utils/graphqlClient';
+import { collect, gql, gqlOk, waitFor, wsClient } from '../utils/graphqlClient';
 import { PERSONAL_FUSION, ensureContentModel, itemId, shopEvents, shopItems } from '../fixtures/searchShop';
 
 const SEARCH = `query($q: String!, $u: ID, $limit: Int, $offset: Int, $filter: RecommendationFilter) {
@@ -115,6 +115,29 @@ describe('search', () => {
     const after = await list();
     expect(kitchenRank(after)).toBeLessThan(kitchenRank(before));
     expect(after.recommendations.items[kitchenRank(after)].reasons).toContainEqual({ source: 'intent', explanation: "Related to your search 'knife'" });
+  });
+
+  it('pushes a watching shopper the list their search leaned, the one their next query returns', async () => {
+    type Item = { item: { id: string; category: string }; reasons: { source: string; explanation: string }[] };
+    type Pushed = { recommendationsUpdated: { items: Item[] } };
+    const FIELDS = `items { item { id category } reasons { source explanation } }`;
+    for (const t of ['Hiking Backpack', 'Camping Tent']) await view('camper', t);
+    const client = wsClient(sys.url, env.clientKey);
+    const sub = collect<Pushed>(client, `subscription { recommendationsUpdated(userId: "camper", limit: 8) { ${FIELDS} } }`, {});
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await view('camper', 'Trekking Poles');
+      await sub.next(() => true, 15000);
+      await search({ q: 'knife', u: 'camper' });
+      const leaned = (x: Pushed) => x.recommendationsUpdated.items.some((i) => i.reasons.some((r) => r.source === 'intent' && r.explanation === "Related to your search 'knife'"));
+      const pushed = await sub.next(leaned, 15000);
+      expect(pushed.recommendationsUpdated.items.some((i) => i.item.category === 'Kitchen')).toBe(true);
+      const queried = await gqlOk<{ recommendations: { items: Item[] } }>(sys.url, env.clientKey, `query { recommendations(userId: "camper", limit: 8) { ${FIELDS} } }`);
+      expect(pushed.recommendationsUpdated.items.map((i) => i.item.id)).toEqual(queried.recommendations.items.map((i) => i.item.id));
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
   });
 
   it('suggests the shopper’s own searches, popular queries and titles for a prefix', async () => {

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
 import type { RecommendationsChanged } from '../../pubsub/topics';
 import type { RecommendationService } from '../recommendations/recommendationService';
+import type { Intent } from '../recommendations/searchIntent';
 import type { UserStateStore, HistoryEntry, StateSnapshot, StateCommit } from '../users/userStateStore';
 import type { UserHistory } from '../../ml/interactions';
 import { toHistoryEntry, weigh, type RecentActivity, type UserHistoryReader } from '../users/userHistory';
@@ -92,10 +93,12 @@ export class OnlineUpdateService {
     const rebuild: number[] = [];
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
-    const [pending, lastIds, listened] = await Promise.all([
+    // A pushed list is what the shopper's query would return, so it leans towards their current search intent too.
+    const [pending, lastIds, listened, intents] = await Promise.all([
       readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
       readLastEventIds(this.pool, rebuild.map((i) => userIds[i])),
       this.pubsub.listenedTo('recs', userIds),
+      this.recommendations.intentsOf(userIds),
     ]);
     const rebuilt = await Promise.all(
       rebuild.map((i) => {
@@ -122,11 +125,11 @@ export class OnlineUpdateService {
       if (!rows.length) return;
       const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
       const more = rows.length === PAGE;
-      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i])));
+      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i]), intents[i]));
     });
     rebuild.forEach((i, k) => {
       const r = rebuilt[k];
-      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i])));
+      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i]), intents[i]));
     });
     send();
     const written = (await Promise.all(writes)).flat();
@@ -139,7 +142,7 @@ export class OnlineUpdateService {
    * for a user someone is subscribed to (most shoppers have no live subscription, and it is most of the cost);
    * otherwise the last list is forgotten, so the first update after a subscription starts always pushes.
    */
-  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean, listened: boolean): PlannedPass {
+  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean, listened: boolean, intent: Intent | null): PlannedPass {
     const before = replace ? [] : (snap.state?.history ?? []);
     const history = [...before, ...entries].slice(-this.state.window);
     const embedding = replace || !snap.state ? undefined : this.learn(snap.state.embedding, snap.state.embeddingVersion, before, entries);
@@ -150,7 +153,7 @@ export class OnlineUpdateService {
       return { commit, applied, pushes: false, more };
     }
     const activity: RecentActivity = { entries: history, embedding: embedding ?? (replace ? null : keptEmbedding(snap)) };
-    const list = this.recommendations.listForHistory(userId, activity, this.listSize);
+    const list = this.recommendations.listForHistory(userId, activity, this.listSize, null, null, { intent });
     const ids = list.items.map((i) => i.id);
     const previous = snap.lastList;
     const head = ids.slice(0, this.pushDepth);

@@ -141,6 +141,12 @@ export class RecommendationService {
     return this.options.intent ? this.options.intent.get(userId).catch(() => null) : Promise.resolve(null);
   }
 
+  /** intentOf for several shoppers in one round trip; with Redis away, none (lists are still served). */
+  intentsOf(userIds: string[]): Promise<(Intent | null)[]> {
+    const none = () => userIds.map(() => null);
+    return this.options.intent ? this.options.intent.getMany(userIds).catch(none) : Promise.resolve(none());
+  }
+
   async recommend(userId: string, limit: number, filter?: ItemFilter | null, context?: Record<string, unknown> | null, page: PageRequest = {}): Promise<ServedList> {
     const pages = this.options.pages;
     const [activity, intent, served] = await Promise.all([

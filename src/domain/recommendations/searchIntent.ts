@@ -68,18 +68,34 @@ export class SearchIntentStore {
   }
 
   async get(userId: string): Promise<Intent | null> {
-    const raw = await this.redis.hgetall(this.key(userId));
-    if (!raw[QUERY_FIELD]) return null;
-    const categories = new Map<string, number>();
-    let max = 0;
-    for (const [field, value] of Object.entries(raw)) {
-      if (!field.startsWith(CATEGORY_PREFIX)) continue;
-      const v = Number(value);
-      if (!(v > 0)) continue;
-      categories.set(field.slice(CATEGORY_PREFIX.length), v);
-      max = Math.max(max, v);
-    }
-    for (const [c, v] of categories) categories.set(c, v / max);
-    return categories.size ? { query: raw[QUERY_FIELD], categories } : null;
+    return intentOf(await this.redis.hgetall(this.key(userId)));
   }
+
+  /** Several shoppers' intents in one round trip (the online updater's batch), in input order. */
+  async getMany(userIds: string[]): Promise<(Intent | null)[]> {
+    if (!userIds.length) return [];
+    const pipeline = this.redis.pipeline();
+    for (const u of userIds) pipeline.hgetall(this.key(u));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, raw]) => {
+      if (err) throw err;
+      return intentOf(raw as Record<string, string>);
+    });
+  }
+}
+
+/** An intent hash as read from Redis; null without a query or any category. */
+function intentOf(raw: Record<string, string>): Intent | null {
+  if (!raw[QUERY_FIELD]) return null;
+  const categories = new Map<string, number>();
+  let max = 0;
+  for (const [field, value] of Object.entries(raw)) {
+    if (!field.startsWith(CATEGORY_PREFIX)) continue;
+    const v = Number(value);
+    if (!(v > 0)) continue;
+    categories.set(field.slice(CATEGORY_PREFIX.length), v);
+    max = Math.max(max, v);
+  }
+  for (const [c, v] of categories) categories.set(c, v / max);
+  return categories.size ? { query: raw[QUERY_FIELD], categories } : null;
 }

@@ -73,13 +73,9 @@ export class SearchService {
     const personal = req.userId !== null && this.options.personalWeight > 0;
     const reranked = personal || rules.scores('SEARCH');
     const depth = reranked ? Math.min(MAX_SEARCH_DEPTH, Math.max(RERANKED_CANDIDATES, 2 * (req.offset + req.limit))) : req.offset + req.limit;
-    // The event is stored, and the shopper's activity read, while Postgres matches: durable before the answer,
-    // and under load every further round trip waits its turn in the event loop again.
-    const [matches, , signals] = await Promise.all([
+    // The shopper's activity is read while Postgres matches.
+    const [matches, signals] = await Promise.all([
       this.matcher.match(query, req.filter, depth, pins.map((p) => p.itemId)),
-      req.userId
-        ? this.events.track({ userId: req.userId, type: 'SEARCH', query, context: req.context ?? null, recommId }, req.clientIp)
-        : Promise.resolve(null),
       personal && req.userId ? this.recommendations.shopperSignals(req.userId) : Promise.resolve(null),
     ]);
     const prefs = signals && req.userId ? this.recommendations.scoreItemsFor(req.userId, signals, matches.candidates.map((c) => c.item.id), req.context) : null;
@@ -93,7 +89,11 @@ export class SearchService {
     // A misspelt query that matched once corrected is remembered (and later suggested) as corrected.
     this.queries.record(matches.correctedQuery ?? query, matches.total);
     if (req.userId) {
+      // The intent first, then the SEARCH event (durable before the answer): storing the event is what tells the
+      // online updater, and the list it then pushes to the shopper's subscribers must already lean towards this
+      // search, as their next query's list does.
       await this.intent.record(req.userId, query, categoryShares(ordered.slice(0, INTENT_DEPTH).map((r) => r.candidate))).catch((err) => this.log.warn({ err }, 'search intent not recorded'));
+      await this.events.track({ userId: req.userId, type: 'SEARCH', query, context: req.context ?? null, recommId }, req.clientIp);
     }
     const modelVersion = prefs?.modelVersion ?? 'text';
     this.impressions.record({ recommId, userId: req.userId, surface: 'search', modelVersion, itemIds: items.map((i) => i.id), context: { ...(req.context ?? {}), query } });
