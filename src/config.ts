@@ -42,6 +42,8 @@ export interface Config extends SearchConfig {
   pushDepth: number;
   /** Recent events kept per user for scoring (the sequence window). */
   historyWindow: number;
+  /** Items an API process keeps in memory for resolving lists and checking events; it loads them at start. */
+  itemCacheSize: number;
   /**
    * Online updates on: every event moves the user's state at once. Off: lists come from the trained
    * snapshot only (how batch-only recommenders behave); `npm run replay` compares the two.
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     cachedListSize,
     pushDepth: int(env, 'PUSH_DEPTH', 10, 1, cachedListSize),
     historyWindow: int(env, 'HISTORY_WINDOW', 50, 1, 500),
+    itemCacheSize: int(env, 'ITEM_CACHE_SIZE', 200_000, 0, 10_000_000),
     onlineUpdates: onOff(env, 'ONLINE_UPDATES', true),
     onlineBatchSize: int(env, 'ONLINE_BATCH_SIZE', 100, 1, 1000),
     workerNice: int(env, 'WORKER_NICE', 10, 0, 19),

@@ -21,6 +21,11 @@ export interface RunningRole {
 export async function startApiRole(services: Services, port?: number, tenants?: TenantDirectory): Promise<RunningRole & { server: ApiServer }> {
   const directory = tenants ?? new TenantDirectory(services);
   const server = await startApiServer(directory, port);
+  // In the background: requests are served meanwhile, reading Postgres for what is not loaded yet.
+  void services.items
+    .warm()
+    .then((n) => services.log.info({ items: n }, 'item cache loaded'))
+    .catch((err) => services.log.warn({ err }, 'item cache not loaded; items are read as asked'));
   return {
     server,
     stop: async () => {

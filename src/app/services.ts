@@ -129,7 +129,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const extra: Redis[] = [];
   const keys = new KeySpace(config.redisPrefix);
   const pubsub = new RedisPubSub(redis, subscriber, keys);
-  const items = new ItemService(db, pubsub);
+  const items = new ItemService(db, pubsub, config.itemCacheSize);
   // Every tenant's pub/sub, queues and stores listen on these: no fixed number of listeners is "too many".
   if (!lent) for (const c of [redis, subscriber, bull]) c.setMaxListeners(0);
   const onlineStream = new OnlineUpdateStream(redis, keys);

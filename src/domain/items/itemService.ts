@@ -50,19 +50,55 @@ function validateItem(input: ItemInput, index: number): Required<Omit<ItemInput,
   };
 }
 
+// Items read per page when an API process loads its cache.
+const WARM_PAGE = 5000;
+
 export class ItemService {
-  // Items change rarely and are read on every list served: a bounded cache invalidated over pub/sub.
+  // Items change rarely and are read on every list served and every event checked: a bounded cache, invalidated
+  // over pub/sub, that sheds its oldest tenth when full (clearing it all made a catalogue larger than the cache miss
+  // on nearly every event: a Prisma query each).
   private readonly cache = new Map<string, ItemRecord | null>();
-  private readonly maxCached = 50000;
+  /** Ids changed while warm() runs: a page read before the change must not be cached after it. */
+  private changedWhileWarming: Set<string> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly pubsub: RedisPubSub,
+    private readonly maxCached = 200_000,
   ) {}
 
   /** Subscribes to catalogue changes from any process so cached items never go stale. */
   async start(): Promise<void> {
-    await this.pubsub.on('items:changed', ({ ids }) => ids.forEach((id) => this.cache.delete(id)));
+    await this.pubsub.on('items:changed', ({ ids }) => this.invalidate(ids));
+  }
+
+  private invalidate(ids: string[]): void {
+    for (const id of ids) {
+      this.cache.delete(id);
+      this.changedWhileWarming?.add(id);
+    }
+  }
+
+  /**
+   * Loads up to the cache's size of the catalogue, a page at a time (API processes, in the background after
+   * start): a cold process would otherwise query Postgres for most items of its first lists and events.
+   */
+  async warm(): Promise<number> {
+    let after = '';
+    let loaded = 0;
+    this.changedWhileWarming = new Set();
+    try {
+      while (loaded < this.maxCached) {
+        const rows = await this.db.item.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: Math.min(WARM_PAGE, this.maxCached - loaded) });
+        if (!rows.length) break;
+        for (const row of rows) if (!this.cache.has(row.id) && !this.changedWhileWarming.has(row.id)) this.cache.set(row.id, row as ItemRecord);
+        loaded += rows.length;
+        after = rows[rows.length - 1].id;
+      }
+    } finally {
+      this.changedWhileWarming = null;
+    }
+    return loaded;
   }
 
   async upsert(inputs: ItemInput[]): Promise<number> {
@@ -86,7 +122,7 @@ export class ItemService {
       JSON.stringify(rows.map((r) => ({ ...r, in_stock: r.inStock }))),
     );
     const changed = [...ids];
-    changed.forEach((id) => this.cache.delete(id));
+    this.invalidate(changed);
     await this.pubsub.publish('items:changed', { ids: changed });
     return rows.length;
   }
@@ -107,13 +143,21 @@ export class ItemService {
     if (missing.length) {
       const rows = await this.db.item.findMany({ where: { id: { in: missing } } });
       for (const row of rows) out.set(row.id, row as ItemRecord);
-      if (this.cache.size > this.maxCached) this.cache.clear();
       for (const id of missing) this.cache.set(id, out.get(id) ?? null);
+      if (this.cache.size > this.maxCached) this.evictOldest(this.cache.size - Math.floor(this.maxCached * 0.9));
     }
     return out;
   }
 
   async exists(ids: string[]): Promise<Set<string>> {
     return new Set((await this.getMany(ids)).keys());
+  }
+
+  /** Drops the `n` entries cached longest ago (a Map iterates in insertion order). */
+  private evictOldest(n: number): void {
+    for (const id of this.cache.keys()) {
+      if (n-- <= 0) break;
+      this.cache.delete(id);
+    }
   }
 }
