@@ -117,6 +117,14 @@ describe('search', () => {
     expect(after.recommendations.items[kitchenRank(after)].reasons).toContainEqual({ source: 'intent', explanation: "Related to your search 'knife'" });
   });
 
+  it('names a misspelt search’s intent as corrected, and stores the query as typed', async () => {
+    const result = await search({ q: 'hikng boots', u: 'trekker' });
+    expect(result.correctedQuery).toBe('hiking boots');
+    expect((await sys.services.recommendations.intentOf('trekker'))?.query).toBe('hiking boots');
+    const stored = await sys.services.db.event.findMany({ where: { userId: 'trekker', type: 'SEARCH' } });
+    expect(stored.map((e) => e.query)).toEqual(['hikng boots']);
+  });
+
   it('pushes a watching shopper the list their search leaned, the one their next query returns', async () => {
     type Item = { item: { id: string; category: string }; reasons: { source: string; explanation: string }[] };
     type Pushed = { recommendationsUpdated: { items: Item[] } };

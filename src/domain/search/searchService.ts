@@ -92,7 +92,9 @@ export class SearchService {
       // The intent first, then the SEARCH event (durable before the answer): storing the event is what tells the
       // online updater, and the list it then pushes to the shopper's subscribers must already lean towards this
       // search, as their next query's list does.
-      await this.intent.record(req.userId, query, categoryShares(ordered.slice(0, INTENT_DEPTH).map((r) => r.candidate))).catch((err) => this.log.warn({ err }, 'search intent not recorded'));
+      // Named as corrected: the shopper later reads "Related to your search 'hiking boots'", not their typo.
+      const intentQuery = matches.correctedQuery ?? query;
+      await this.intent.record(req.userId, intentQuery, categoryShares(ordered.slice(0, INTENT_DEPTH).map((r) => r.candidate))).catch((err) => this.log.warn({ err }, 'search intent not recorded'));
       await this.events.track({ userId: req.userId, type: 'SEARCH', query, context: req.context ?? null, recommId }, req.clientIp);
     }
     const modelVersion = prefs?.modelVersion ?? 'text';
