@@ -93,19 +93,24 @@ export class OnlineUpdateService {
     const rebuild: number[] = [];
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
-    // A pushed list is what the shopper's query would return, so it leans towards their current search intent too.
-    const [pending, lastIds, listened, intents] = await Promise.all([
+    const [pending, lastIds, listened] = await Promise.all([
       readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
       readLastEventIds(this.pool, rebuild.map((i) => userIds[i])),
       this.pubsub.listenedTo('recs', userIds),
-      this.recommendations.intentsOf(userIds),
     ]);
-    const rebuilt = await Promise.all(
-      rebuild.map((i) => {
-        const last = lastIds.get(userIds[i]);
-        return last === undefined ? null : this.histories.fromDatabase(userIds[i], last).then((entries) => ({ entries, hwm: last.toString() }));
-      }),
-    );
+    // A pushed list is what the shopper's query would return, so it leans towards their current search intent too:
+    // read for the watched shoppers only (the only ones whose list is computed), beside the rebuilds' reads.
+    const watched = userIds.filter((u) => listened.has(u));
+    const [rebuilt, watchedIntents] = await Promise.all([
+      Promise.all(
+        rebuild.map((i) => {
+          const last = lastIds.get(userIds[i]);
+          return last === undefined ? null : this.histories.fromDatabase(userIds[i], last).then((entries) => ({ entries, hwm: last.toString() }));
+        }),
+      ),
+      this.recommendations.intentsOf(watched),
+    ]);
+    const intentOf = new Map(watched.map((u, k) => [u, watchedIntents[k]]));
 
     // Commits leave in chunks as they are planned, not after the whole batch: planning is the costly part, so the
     // first users' pushes go out while the rest of the batch is still being computed.
@@ -125,11 +130,11 @@ export class OnlineUpdateService {
       if (!rows.length) return;
       const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
       const more = rows.length === PAGE;
-      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i]), intents[i]));
+      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i]), intentOf.get(userIds[i]) ?? null));
     });
     rebuild.forEach((i, k) => {
       const r = rebuilt[k];
-      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i]), intents[i]));
+      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i]), intentOf.get(userIds[i]) ?? null));
     });
     send();
     const written = (await Promise.all(writes)).flat();
