@@ -27,6 +27,13 @@ export interface Config extends SearchConfig {
   redisUrl: string;
   /** Namespaces every Redis key, queue and pub/sub channel (one per test run, or per deployment). */
   redisPrefix: string;
+  /**
+   * How long a command on the shared command connection may wait for Redis's reply (0 = forever). A Redis that
+   * keeps its connections open but stops answering (frozen, partitioned) would otherwise hold every request that
+   * touches it; with a bound, the callers' degrade-gracefully paths (events stored, lists from Postgres) take over.
+   * Well above the longest pause of an event loop (a model swap): a timer due then fires before the reply is read.
+   */
+  redisCommandTimeoutMs: number;
   port: number;
   host: string;
   adminApiKey: string;
@@ -88,6 +95,12 @@ export interface Config extends SearchConfig {
   dbPoolSize: number;
   searchPoolSize: number;
   eventPoolSize: number;
+  /**
+   * Longest a statement of the request path (event insert, history and text-match reads) may run, and longest a
+   * request waits for one of those pools' connections (0 = forever). A statement stuck behind a lock then fails as
+   * SERVICE_UNAVAILABLE, which a client retries (events are idempotent by eventId), instead of holding its request.
+   */
+  dbStatementTimeoutMs: number;
   /** The same for each further tenant's database: every process opens one set per tenant it serves. */
   tenantDbPoolSize: number;
   tenantSearchPoolSize: number;
@@ -214,6 +227,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: url(env, 'DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/freshrec', ['postgresql:', 'postgres:']),
     redisUrl: redisUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     redisPrefix: prefix,
+    redisCommandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 5000, 0, 600_000),
     port: int(env, 'PORT', 4000, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
     adminApiKey: admin.key,
@@ -260,6 +274,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tenantSearchPoolSize: int(env, 'TENANT_SEARCH_POOL_SIZE', 2, 1, 1000),
     // Group commit and per-turn batching keep the event path's statements (insert, history and online reads) few in flight.
     eventPoolSize: int(env, 'EVENT_POOL_SIZE', 4, 1, 1000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     tenantEventPoolSize: int(env, 'TENANT_EVENT_POOL_SIZE', 2, 1, 1000),
   });
 }

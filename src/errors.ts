@@ -61,9 +61,10 @@ export class UnavailableError extends DomainError {
   }
 }
 
-// Postgres: connection exceptions (08…) and shutdown/cancel of a backend (57P01–57P03); Node socket errors.
-const TRANSIENT_CODES = /^(08\d{3}|57P0[123]|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/;
-const TRANSIENT_MESSAGES = /Connection terminated|terminating connection|Stream isn't writeable|Connection is closed/i;
+// Postgres: connection exceptions (08…), a statement cancelled by statement_timeout (57014) and shutdown/cancel of a
+// backend (57P01–57P03); Node socket errors.
+const TRANSIENT_CODES = /^(08\d{3}|57014|57P0[123]|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/;
+const TRANSIENT_MESSAGES = /Connection terminated|terminating connection|Stream isn't writeable|Connection is closed|Command timed out|timeout exceeded when trying to connect/i;
 
 /** True for failures of a dependency's connection rather than of the request: walks the error's causes. */
 function isTransient(err: unknown): boolean {

@@ -120,7 +120,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   // A further tenant borrows the process's Redis connections: its keys, queues and channels are told apart by its
   // prefix, not by the connection, so it costs no connection of its own outside the workers' blocking ones.
   const lent = control?.redisConnections;
-  const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd');
+  const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd', config.redisCommandTimeoutMs ? { commandTimeout: config.redisCommandTimeoutMs } : {});
   const subscriber = lent?.subscriber ?? createRedis(config.redisUrl, 'freshrec:sub');
   // BullMQ defines its ~60 scripts on the connection it is given, and ioredis copies every defined script into each
   // pipeline() and multi() made on that connection (measured: 50 µs per pipeline instead of 4). The request path
@@ -144,7 +144,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   await discardStateOfOtherDatabase(db, redis, keys, log);
   // The statements on every event's and every list's path (the event insert, the online update's reads, the
   // history reads) run as prepared statements on a pool of their own.
-  const eventPool = createGenericPlanPool(config.databaseUrl, config.eventPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'));
+  const eventPool = createGenericPlanPool(config.databaseUrl, config.eventPoolSize, (err) => log.warn({ err: err.message }, 'event pool connection lost'), config.dbStatementTimeoutMs);
   const histories = new UserHistoryReader(eventPool, state, config.historyWindow);
   const catalog = new CatalogIndex(db);
   const impressions = new ImpressionRecorder(db, log.child({ module: 'impressions' }));
@@ -180,7 +180,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const events = countStoredEvents(new EventService(db, eventPool, items, fraud, notify, (users) => state.markStale(users), log.child({ module: 'events' }), userIds), telemetry);
   const queryLog = new QueryLog(db, log.child({ module: 'search' }));
   // Search's text matching runs on its own small pg pool (see TextMatcher).
-  const searchPool = createGenericPlanPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'));
+  const searchPool = createGenericPlanPool(config.databaseUrl, config.searchPoolSize, (err) => log.warn({ err: err.message }, 'search pool connection lost'), config.dbStatementTimeoutMs);
   const textMatches = new TextMatchCache(new TextMatcher(searchPool), config.searchCacheSeconds * 1000);
   const search = new SearchService(textMatches, recommendations, events, rules, intent, queryLog, impressions, log.child({ module: 'search' }), {
     personalWeight: config.searchPersonalWeight,

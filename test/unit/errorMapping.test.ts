@@ -17,6 +17,13 @@ describe('formatError', () => {
     expect(formatError(formatted, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).extensions?.code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('maps a timed-out statement, pool wait or Redis command to SERVICE_UNAVAILABLE', () => {
+    const code = (err: Error) => formatError(formatted, err).extensions?.code;
+    expect(code(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe('SERVICE_UNAVAILABLE');
+    expect(code(new Error('timeout exceeded when trying to connect'))).toBe('SERVICE_UNAVAILABLE');
+    expect(code(new Error('Command timed out'))).toBe('SERVICE_UNAVAILABLE');
+  });
+
   it('hides the message of an unexpected error', () => {
     expect(formatError(formatted, new TypeError('secret detail'))).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });

@@ -12,6 +12,9 @@ export interface PrivateRedis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered, as in a network partition. */
+  pause(): void;
+  resume(): void;
 }
 
 /** `extraArgs` go to redis-server as they are (e.g. `--replicaof 127.0.0.1 <port>`). */
@@ -47,6 +50,10 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
     });
     rmSync(path.join(os.tmpdir(), dbfilename), { force: true });
   };
+  const signal = (sig: NodeJS.Signals) => {
+    const p = proc as ChildProcess | null;
+    if (p && p.exitCode === null) p.kill(sig);
+  };
   await start();
-  return { url, port, start, stop };
+  return { url, port, start, stop, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT') };
 }
