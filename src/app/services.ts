@@ -120,12 +120,14 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   // A further tenant borrows the process's Redis connections: its keys, queues and channels are told apart by its
   // prefix, not by the connection, so it costs no connection of its own outside the workers' blocking ones.
   const lent = control?.redisConnections;
-  const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd', config.redisCommandTimeoutMs ? { commandTimeout: config.redisCommandTimeoutMs } : {});
+  const bounded = config.redisCommandTimeoutMs ? { commandTimeout: config.redisCommandTimeoutMs } : {};
+  const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd', bounded);
   const subscriber = lent?.subscriber ?? createRedis(config.redisUrl, 'freshrec:sub');
   // BullMQ defines its ~60 scripts on the connection it is given, and ioredis copies every defined script into each
   // pipeline() and multi() made on that connection (measured: 50 µs per pipeline instead of 4). The request path
   // makes several per request on the command connection, so BullMQ gets a connection of its own.
-  const bull = lent?.bull ?? createRedis(config.redisUrl, 'freshrec:bull');
+  // Only the retrain queue's producer uses it (no blocking reads), so its commands are bounded too.
+  const bull = lent?.bull ?? createRedis(config.redisUrl, 'freshrec:bull', bounded);
   const extra: Redis[] = [];
   const keys = new KeySpace(config.redisPrefix);
   const pubsub = new RedisPubSub(redis, subscriber, keys);

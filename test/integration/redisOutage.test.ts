@@ -4,7 +4,7 @@
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
 import { trainPlantedShop } from '../utils/seedPlantedShop';
-import { gqlOk, waitFor } from '../utils/graphqlClient';
+import { gql, gqlOk, waitFor } from '../utils/graphqlClient';
 import { startPrivateRedis, type PrivateRedis } from '../utils/privateRedis';
 
 describe('Redis outage', () => {
@@ -73,6 +73,9 @@ describe('Redis outage', () => {
       const found = await gqlOk(sys.url, env.clientKey, `query { search(query: "book", userId: "frozen-user", limit: 3) { items { item { id } } } }`);
       expect(found.search.items.length).toBeGreaterThan(0);
       expect(await sys.services.db.event.count({ where: { userId: 'frozen-user', type: 'SEARCH' } })).toBe(1);
+      // What cannot work without Redis says so instead of hanging: a retrain cannot be queued.
+      const retrain = await gql(sys.url, env.adminKey, `mutation { retrain(models: ["pop"]) { id } }`);
+      expect(retrain.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     } finally {
       redis.resume();
     }
