@@ -31,7 +31,7 @@ export interface ListMicroResult {
 }
 
 /** The shop's events as training interactions (rows by user, then time: the generator writes them so). */
-async function shopInteractions(shape: ShopShape, itemIds: string[]): Promise<Interactions> {
+export async function shopInteractions(shape: ShopShape, itemIds: string[]): Promise<Interactions> {
   const index = new Map(itemIds.map((id, i) => [id, i]));
   const userIds: string[] = [];
   const users: number[] = [];

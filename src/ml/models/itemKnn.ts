@@ -15,6 +15,7 @@ import {
   type NeighbourGraph,
 } from './itemKnnGraph';
 import { tuneItemKnn } from './itemKnnTuner';
+import { yieldToEventLoop } from '../training/trainingLoop';
 import { booleanParam, numberParam, type Params } from './modelParams';
 
 export { DEFAULT_ITEMKNN_PARAMS, type ItemKnnParams } from './itemKnnGraph';
@@ -53,7 +54,7 @@ export class ItemKnnRecommender implements Recommender {
       this.tuneEvaluations = numberParam(opts.params, 'tuneEvaluations', this.tuneEvaluations);
     }
     if (opts.validation && this.tune && opts.validation.users.length > 0) {
-      const tuned = tuneItemKnn(data, opts.validation, this.params, {
+      const tuned = await tuneItemKnn(data, opts.validation, this.params, {
         seed: opts.seed,
         maxEvaluations: this.tuneEvaluations,
         onProgress: (fraction, phase) => opts.onProgress?.({ fraction: 0.95 * fraction, phase }),
@@ -64,7 +65,11 @@ export class ItemKnnRecommender implements Recommender {
       this.validationNdcg = tuned.ndcg;
     } else {
       opts.onProgress?.({ fraction: 0.1, phase: 'co-occurrence' });
-      this.graph = pruneNeighbours(buildCoCounts(data, this.params), this.params);
+      // Each phase is seconds on a large shop: let the process's other work (online updates) run in between.
+      const co = await buildCoCounts(data, this.params);
+      await yieldToEventLoop();
+      this.graph = pruneNeighbours(co, this.params);
+      await yieldToEventLoop();
       this.popularity = tailPopularity(data, this.params.popularityTailDecay);
     }
     this.touched = new Int32Array(this.popularity.length);

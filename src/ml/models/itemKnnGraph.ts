@@ -2,6 +2,7 @@
 // top-M pruning into CSR arrays, and the per-user accumulation of neighbour scores that serving and tuning share.
 import type { Interactions, UserHistory } from '../interactions';
 import { numberParam, type Params } from './modelParams';
+import { yieldToEventLoop } from '../training/trainingLoop';
 
 export interface ItemKnnParams {
   /** Events on each side of an event that count as co-occurring with it. */
@@ -91,8 +92,13 @@ export function countPairs(data: Interactions, window: number): number {
   return pairs;
 }
 
+// Users (or source items) handled between two yields to the event loop: a build over a million events takes
+// seconds, and the worker running it applies online updates in between (about 0.1 s a slice on a 2-core machine).
+const YIELD_EVERY = 5000;
+const pause = (k: number) => (k % YIELD_EVERY === YIELD_EVERY - 1 ? yieldToEventLoop() : null);
+
 /** Counts weighted directed pairs (a at i, b at j, 0 < |i-j| <= window) over every user's sequence. */
-export function buildCoCounts(data: Interactions, p: ItemKnnParams): CoCounts {
+export async function buildCoCounts(data: Interactions, p: ItemKnnParams): Promise<CoCounts> {
   const numItems = data.itemIds.length;
   const numUsers = data.userIds.length;
   const { items, times, weights, userOffsets } = data;
@@ -115,6 +121,7 @@ export function buildCoCounts(data: Interactions, p: ItemKnnParams): CoCounts {
   // Pass 1: pairs per source item, so pass 2 can write them grouped without sorting.
   const pairOffsets = new Int32Array(numItems + 1);
   for (let u = 0; u < numUsers; u++) {
+    await pause(u);
     const start = userOffsets[u];
     const end = userOffsets[u + 1];
     for (let i = start; i < end; i++) {
@@ -139,6 +146,7 @@ export function buildCoCounts(data: Interactions, p: ItemKnnParams): CoCounts {
 
   // Pass 2: write the weighted pairs.
   for (let u = 0; u < numUsers; u++) {
+    await pause(u);
     const start = userOffsets[u];
     const end = userOffsets[u + 1];
     for (let i = start; i < end; i++) {
@@ -165,6 +173,7 @@ export function buildCoCounts(data: Interactions, p: ItemKnnParams): CoCounts {
   const counts = new Float32Array(pairTargets.length);
   let size = 0;
   for (let a = 0; a < numItems; a++) {
+    await pause(a);
     let nTouched = 0;
     for (let s = pairOffsets[a]; s < pairOffsets[a + 1]; s++) {
       const b = pairTargets[s];

@@ -3,6 +3,7 @@
 // O(history × neighbours) per user instead of a pass over the catalogue, and thousands of users stay cheap.
 import { historyOf, type Interactions } from '../interactions';
 import { createRng } from '../random';
+import { yieldToEventLoop } from '../training/trainingLoop';
 import {
   accumulateNeighbours,
   buildCoCounts,
@@ -77,7 +78,8 @@ class FastValidationRanker {
     this.historyMask = new Uint8Array(n);
   }
 
-  ndcg(graph: NeighbourGraph, popularity: Float32Array, p: ItemKnnParams): number {
+  /** Yields to the event loop every few thousand users (see tuneItemKnn). */
+  async ndcg(graph: NeighbourGraph, popularity: Float32Array, p: ItemKnnParams): Promise<number> {
     const { acc, touched, historyMask: mask } = this;
     const numItems = popularity.length;
     const sortedPop = Float32Array.from(popularity).sort().reverse();
@@ -95,6 +97,7 @@ class FastValidationRanker {
     const blend = p.popularityBlend;
     let sum = 0;
     for (let e = 0; e < this.users.length; e++) {
+      if (e % 2000 === 1999) await yieldToEventLoop();
       const history = historyOf(this.data, this.users[e]);
       const t = this.targets[e];
       let historySize = 0;
@@ -148,14 +151,16 @@ class FastValidationRanker {
 
 /**
  * Coordinate ascent from `start`: for each parameter in turn, walk its grid up then down from the
- * current value while validation NDCG@10 improves; repeat until a round changes nothing.
+ * current value while validation NDCG@10 improves; repeat until a round changes nothing. Yields to the event
+ * loop before every evaluation: on a large shop the whole search takes minutes, and the worker that runs it also
+ * applies the online updates, which would otherwise wait for all of it.
  */
-export function tuneItemKnn(
+export async function tuneItemKnn(
   data: Interactions,
   validation: { users: Int32Array; targets: Int32Array },
   start: ItemKnnParams,
   opts: ItemKnnTuningOptions = {},
-): ItemKnnTuningResult {
+): Promise<ItemKnnTuningResult> {
   const began = performance.now();
   const budgetMs = (opts.budgetSeconds ?? 300) * 1000;
   const maxEvaluations = opts.maxEvaluations ?? 150;
@@ -177,21 +182,22 @@ export function tuneItemKnn(
   const ranker = new FastValidationRanker(data, users, targets);
 
   const params = { ...start, historyLength: Math.min(start.historyLength, MAX_HISTORY) };
-  let co: CoCounts = buildCoCounts(data, params);
+  let co: CoCounts = await buildCoCounts(data, params);
   let graph = pruneNeighbours(co, params);
   let popularity = tailPopularity(data, params.popularityTailDecay);
-  let best = ranker.ndcg(graph, popularity, params);
+  let best = await ranker.ndcg(graph, popularity, params);
   let evaluations = 1;
   const outOfTime = () => evaluations >= maxEvaluations || performance.now() - began > budgetMs;
 
-  const tryValue = (key: keyof ItemKnnParams, value: number, rebuild: Rebuild): boolean => {
+  const tryValue = async (key: keyof ItemKnnParams, value: number, rebuild: Rebuild): Promise<boolean> => {
     if (rebuild === 'co' && key === 'window' && countPairs(data, value) > maxPairs) return false;
+    await yieldToEventLoop();
     const previous = params[key];
     params[key] = value;
-    const candidateCo = rebuild === 'co' ? buildCoCounts(data, params) : co;
+    const candidateCo = rebuild === 'co' ? await buildCoCounts(data, params) : co;
     const candidateGraph = rebuild === 'co' || rebuild === 'prune' ? pruneNeighbours(candidateCo, params) : graph;
     const candidatePop = rebuild === 'popularity' ? tailPopularity(data, params.popularityTailDecay) : popularity;
-    const ndcg = ranker.ndcg(candidateGraph, candidatePop, params);
+    const ndcg = await ranker.ndcg(candidateGraph, candidatePop, params);
     evaluations++;
     if (ndcg > best + 1e-5) {
       best = ndcg;
@@ -216,15 +222,15 @@ export function tuneItemKnn(
         // Start from the grid value nearest the current one.
         idx = 0;
         for (let i = 1; i < values.length; i++) if (Math.abs(values[i] - params[key]) < Math.abs(values[idx] - params[key])) idx = i;
-        if (values[idx] !== params[key] && tryValue(key, values[idx], rebuild)) changed = true;
+        if (values[idx] !== params[key] && (await tryValue(key, values[idx], rebuild))) changed = true;
       }
       let movedUp = false;
-      for (let i = idx + 1; i < values.length && !outOfTime() && tryValue(key, values[i], rebuild); i++) {
+      for (let i = idx + 1; i < values.length && !outOfTime() && (await tryValue(key, values[i], rebuild)); i++) {
         movedUp = true;
         changed = true;
       }
       if (movedUp) continue;
-      for (let i = idx - 1; i >= 0 && !outOfTime() && tryValue(key, values[i], rebuild); i--) changed = true;
+      for (let i = idx - 1; i >= 0 && !outOfTime() && (await tryValue(key, values[i], rebuild)); i--) changed = true;
     }
     if (!changed) break;
   }

@@ -54,10 +54,10 @@ describe('ItemKnnRecommender', () => {
     expect(out[idx('c2_4')]).toBeGreaterThan(out[idx('c5_4')]);
   });
 
-  it('keeps at most M neighbours per item, the strongest ones', () => {
+  it('keeps at most M neighbours per item, the strongest ones', async () => {
     // Symmetric window with a steep gap decay: the two adjacent items are the strongest neighbours.
     const params = { ...DEFAULT_ITEMKNN_PARAMS, neighbours: 2, window: 3, backwardWeight: 1, gapDecay: 0.3 };
-    const co = buildCoCounts(data, params);
+    const co = await buildCoCounts(data, params);
     const graph = pruneNeighbours(co, params);
     const a = idx('c3_4');
     expect(graph.offsets[a + 1] - graph.offsets[a]).toBe(2);
@@ -69,6 +69,20 @@ describe('ItemKnnRecommender', () => {
     const fit = await fitOnSplit((p) => new ItemKnnRecommender({ ...p, tuneEvaluations: 15 }), split, null, { seed: 2 });
     expect(fit.params.tune).toBe(false);
     expect(evaluateModel(fit.model, split, 10).ndcg).toBeGreaterThan(0.8);
+  });
+
+  it('lets the event loop run between tuning evaluations (a worker applies online updates meanwhile)', async () => {
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    let evaluations = 0;
+    try {
+      await fitOnSplit((p) => new ItemKnnRecommender({ ...p, tuneEvaluations: 15 }), split, null, { seed: 2, onProgress: () => evaluations++ });
+    } finally {
+      clearInterval(ticker);
+    }
+    // A fully synchronous search would let the interval run only after it returned.
+    expect(evaluations).toBeGreaterThan(3);
+    expect(turns).toBeGreaterThan(3);
   });
 
   it('round-trips through save/load with identical scores', async () => {
