@@ -95,7 +95,7 @@ export function countPairs(data: Interactions, window: number): number {
 // Users (or source items) handled between two yields to the event loop: a build over a million events takes
 // seconds, and the worker running it applies online updates in between (about 0.1 s a slice on a 2-core machine).
 const YIELD_EVERY = 5000;
-const pause = (k: number) => (k % YIELD_EVERY === YIELD_EVERY - 1 ? yieldToEventLoop() : null);
+const due = (k: number) => k % YIELD_EVERY === YIELD_EVERY - 1;
 
 /** Counts weighted directed pairs (a at i, b at j, 0 < |i-j| <= window) over every user's sequence. */
 export async function buildCoCounts(data: Interactions, p: ItemKnnParams): Promise<CoCounts> {
@@ -121,7 +121,7 @@ export async function buildCoCounts(data: Interactions, p: ItemKnnParams): Promi
   // Pass 1: pairs per source item, so pass 2 can write them grouped without sorting.
   const pairOffsets = new Int32Array(numItems + 1);
   for (let u = 0; u < numUsers; u++) {
-    await pause(u);
+    if (due(u)) await yieldToEventLoop();
     const start = userOffsets[u];
     const end = userOffsets[u + 1];
     for (let i = start; i < end; i++) {
@@ -146,7 +146,7 @@ export async function buildCoCounts(data: Interactions, p: ItemKnnParams): Promi
 
   // Pass 2: write the weighted pairs.
   for (let u = 0; u < numUsers; u++) {
-    await pause(u);
+    if (due(u)) await yieldToEventLoop();
     const start = userOffsets[u];
     const end = userOffsets[u + 1];
     for (let i = start; i < end; i++) {
@@ -173,7 +173,7 @@ export async function buildCoCounts(data: Interactions, p: ItemKnnParams): Promi
   const counts = new Float32Array(pairTargets.length);
   let size = 0;
   for (let a = 0; a < numItems; a++) {
-    await pause(a);
+    if (due(a)) await yieldToEventLoop();
     let nTouched = 0;
     for (let s = pairOffsets[a]; s < pairOffsets[a + 1]; s++) {
       const b = pairTargets[s];
