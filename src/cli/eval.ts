@@ -163,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
     // A fusion member is scored in the fusion's pass, once for both.
     if (fusionKinds.includes(kind)) continue;
     bar.start(`${kind} eval`);
-    row.metrics = evaluateModel(fit.model, split, args.k, { onProgress: (f) => bar.update(f) });
+    row.metrics = await evaluateModel(fit.model, split, args.k, { onProgress: (f) => bar.update(f) });
     bar.stop();
   }
 
@@ -185,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
       const fusionSeconds = (performance.now() - started) / 1000;
       const peakRssMb = Math.max(sampler.stop(), ...members.map((k) => fits.get(k)!.peakRssMb));
       bar.start('fusion and its components eval');
-      const evaluation = evaluateFusionWithComponents(fused, split.testTrain, split.test, args.k, { onProgress: (f) => bar.update(f) });
+      const evaluation = await evaluateFusionWithComponents(fused, split.testTrain, split.test, args.k, { onProgress: (f) => bar.update(f) });
       bar.stop();
       for (const row of rows) row.metrics ??= evaluation.components.get(row.name) ?? null;
       const metrics = evaluation.fusion;
@@ -204,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
   for (const row of rows) {
     if (row.metrics) continue;
     bar.start(`${row.name} eval`);
-    row.metrics = evaluateModel(fits.get(row.name)!.model, split, args.k, { onProgress: (f) => bar.update(f) });
+    row.metrics = await evaluateModel(fits.get(row.name)!.model, split, args.k, { onProgress: (f) => bar.update(f) });
     bar.stop();
   }
   const scored = rows as (ModelRow & { metrics: ModelEvaluation })[];

@@ -63,8 +63,8 @@ const component = (model: Recommender, weight = 1, itemIds = ITEMS): ServingComp
 describe('retrain scoring', () => {
   const split = twoGroupSplit();
 
-  it('scores a served configuration through its own vocabulary, like serving', () => {
-    const alone = evaluateServed(servingModelOf('a', 'weighted', [component(groupExpert(0))]), split);
+  it('scores a served configuration through its own vocabulary, like serving', async () => {
+    const alone = await evaluateServed(servingModelOf('a', 'weighted', [component(groupExpert(0))]), split);
     expect(alone.users).toBe(40);
     expect(alone.hitRate).toBeCloseTo(0.5); // it finds every target of its own group and none of the other
     // A model that never saw half the items cannot recommend them (they score -Infinity, not 0).
@@ -74,20 +74,20 @@ describe('retrain scoring', () => {
     const out = new Float32Array(split.all.itemIds.length);
     view.scoreUser({ items: new Int32Array(0), times: new Float64Array(0), types: new Uint8Array(0), weights: new Float32Array(0) }, out);
     split.all.itemIds.forEach((id, i) => expect([id, out[i] === -Infinity]).toEqual([id, !known.includes(id)]));
-    expect(evaluateServed(servingModelOf('h', 'weighted', [small]), split).hitRate).toBeCloseTo(0.5);
+    expect((await evaluateServed(servingModelOf('h', 'weighted', [small]), split)).hitRate).toBeCloseTo(0.5);
   });
 
-  it('fits a fusion on validation that beats each component, and it holds on the test targets as served', () => {
+  it('fits a fusion on validation that beats each component, and it holds on the test targets as served', async () => {
     const parts = [component(groupExpert(0)), component(groupExpert(1))];
-    const fit = fitFusion(parts, split);
+    const fit = await fitFusion(parts, split);
     expect(fit.report.users).toBe(40);
     // Validation users are split in halves (fit / compare), so a component alone scores about 0.5 on the compare half.
     expect(Math.max(...Object.values(fit.report.components))).toBeLessThan(0.8);
     expect(fit.report.strategies[fit.strategy]).toBeGreaterThan(Math.max(...Object.values(fit.report.components)) + 0.15);
     expect(fit.weights.every((w) => w > 0)).toBe(true);
     const spec = fit.strategy === 'rrf' ? { strategy: 'rrf', rrfK: fit.rrfK } : { strategy: fit.strategy };
-    const fused = evaluateServed(servingModelOf('f', spec, parts.map((p, k) => ({ ...p, weight: fit.weights[k] }))), split);
-    const best = Math.max(...parts.map((p) => evaluateServed(servingModelOf('c', 'weighted', [p]), split).ndcg));
+    const fused = await evaluateServed(servingModelOf('f', spec, parts.map((p, k) => ({ ...p, weight: fit.weights[k] }))), split);
+    const best = Math.max(...(await Promise.all(parts.map(async (p) => (await evaluateServed(servingModelOf('c', 'weighted', [p]), split)).ndcg))));
     expect(fused.ndcg).toBeGreaterThan(best + 0.2);
   });
 

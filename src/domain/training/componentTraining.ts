@@ -63,7 +63,7 @@ export async function trainComponent(
     const trainSeconds = (performance.now() - started) / 1000;
     opts.onProgress({ fraction: 0.8, phase: `evaluating ${kind}` });
     const metrics = heldOut
-      ? evaluateServed(servingModelOf(`v${version.id}`, 'weighted', [component]), split, {
+      ? await evaluateServed(servingModelOf(`v${version.id}`, 'weighted', [component]), split, {
           maxUsers: opts.maxUsers,
           onProgress: (f) => opts.onProgress({ fraction: 0.8 + 0.15 * f, phase: `evaluating ${kind}` }),
         })

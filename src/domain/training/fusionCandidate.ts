@@ -52,10 +52,10 @@ export async function buildCandidate(
   let fusion: Record<string, unknown> | null = null;
   if (heldOutUsers(split) > 0) {
     opts.onProgress(0, 'fitting fusion');
-    const fit = fitFusion(components, split, { maxUsers: opts.maxUsers, onProgress: (f) => opts.onProgress(0.6 * f, 'fitting fusion') });
+    const fit = await fitFusion(components, split, { maxUsers: opts.maxUsers, onProgress: (f) => opts.onProgress(0.6 * f, 'fitting fusion') });
     const fitted: FusionSpec = fit.strategy === 'rrf' ? { strategy: 'rrf', rrfK: fit.rrfK } : { strategy: 'weighted' };
     opts.onProgress(0.6, 'evaluating fusion');
-    const fused = evaluateServed(servingModelOf('candidate', fitted, withWeights(components, fit.weights)), split, {
+    const fused = await evaluateServed(servingModelOf('candidate', fitted, withWeights(components, fit.weights)), split, {
       maxUsers: opts.maxUsers,
       onProgress: (f) => opts.onProgress(0.6 + 0.4 * f, 'evaluating fusion'),
     });

@@ -4,6 +4,7 @@
 import { historyOf } from '../../ml/interactions';
 import type { LeaveLastOutSplit } from '../../ml/evaluation/leaveLastOutSplit';
 import { sampleIndices } from '../../ml/evaluation/evaluateModel';
+import { yieldToEventLoop } from '../../ml/training/trainingLoop';
 import { buildCandidateSet, type FusionExample } from '../../ml/fusion/fusionStrategy';
 import { selectFusionStrategy, type FusionValidationReport } from '../../ml/fusion/fusionSelection';
 import type { ServingComponent } from '../models/servingModel';
@@ -26,12 +27,12 @@ export interface FittedFusion {
   report: FusionValidationReport;
 }
 
-export function fitFusion(
+export async function fitFusion(
   components: ServingComponent[],
   split: LeaveLastOutSplit,
   opts: { maxUsers?: number; strategies?: ServedFusionStrategy[]; onProgress?: (fraction: number) => void } = {},
-): FittedFusion {
-  const examples = servedExamples(components, split, opts.maxUsers, opts.onProgress);
+): Promise<FittedFusion> {
+  const examples = await servedExamples(components, split, opts.maxUsers, opts.onProgress);
   const { strategy, report } = selectFusionStrategy(
     examples,
     components.map((c) => c.kind),
@@ -46,7 +47,7 @@ export function fitFusion(
  * Validation users' candidate sets from the served per-component scores. buildCandidateSet standardises
  * scores; here each `z` is replaced by the served score itself, since that is what ServingModel weighs.
  */
-function servedExamples(components: ServingComponent[], split: LeaveLastOutSplit, maxUsers: number | undefined, onProgress?: (fraction: number) => void): FusionExample[] {
+async function servedExamples(components: ServingComponent[], split: LeaveLastOutSplit, maxUsers: number | undefined, onProgress?: (fraction: number) => void): Promise<FusionExample[]> {
   const serving = servingModelOf('fusion-fit', 'weighted', components);
   const view = new ServedModelOnSplit(serving, split.all.itemIds);
   const rows = sampleIndices(split.validation.users.length, maxUsers, sampleSeed());
@@ -55,6 +56,8 @@ function servedExamples(components: ServingComponent[], split: LeaveLastOutSplit
   const examples: FusionExample[] = [];
   const every = Math.max(1, Math.floor(rows.length / 50));
   for (let r = 0; r < rows.length; r++) {
+    // Thousands of users scored over the catalogue, in the worker that also applies online updates.
+    if (r % 50 === 49) await yieldToEventLoop();
     const row = rows[r];
     const history = view.servingHistory(historyOf(split.validationTrain, split.validation.users[row]));
     const now = history.times.length ? history.times[history.times.length - 1] : undefined;

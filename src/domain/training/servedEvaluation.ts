@@ -90,9 +90,9 @@ export interface SplitScoringOptions {
 }
 
 /** Held-out metrics of a served configuration on the split's test targets (the last event of each user). */
-export function evaluateServed(serving: ServingModel, split: LeaveLastOutSplit, opts: SplitScoringOptions = {}): HeldOutMetrics {
+export async function evaluateServed(serving: ServingModel, split: LeaveLastOutSplit, opts: SplitScoringOptions = {}): Promise<HeldOutMetrics> {
   const view = new ServedModelOnSplit(serving, split.all.itemIds);
-  return toMetrics(evaluateModel(view, split, METRIC_K, { stage: 'test', maxUsers: opts.maxUsers, seed: SAMPLE_SEED, onProgress: opts.onProgress }));
+  return toMetrics(await evaluateModel(view, split, METRIC_K, { stage: 'test', maxUsers: opts.maxUsers, seed: SAMPLE_SEED, onProgress: opts.onProgress }));
 }
 
 export function sampleSeed(): number {

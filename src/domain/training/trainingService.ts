@@ -134,10 +134,8 @@ export class TrainingService {
       }
 
       progress(75, 'scoring kept components');
-      const parts: CandidateComponent[] = [
-        ...trained.map((t) => ({ versionId: t.record.id, component: t.component, metrics: t.metrics, kept: false })),
-        ...kept.map((c, j) => ({ versionId: keptRefs[j].versionId, component: c, metrics: this.score([{ ...c, weight: 1 }], 'weighted', split), kept: true })),
-      ];
+      const parts: CandidateComponent[] = trained.map((t) => ({ versionId: t.record.id, component: t.component, metrics: t.metrics, kept: false }));
+      for (const [j, c] of kept.entries()) parts.push({ versionId: keptRefs[j].versionId, component: c, metrics: await this.score([{ ...c, weight: 1 }], 'weighted', split), kept: true });
       const candidate = await buildCandidate(this.versions, parts, split, dataWindow, {
         maxUsers: this.options.evalUsers,
         onVersion: (id) => created.push(id),
@@ -200,7 +198,7 @@ export class TrainingService {
     const components = await loadComponents(this.versions, serving.refs);
     let activeMetrics: HeldOutMetrics;
     try {
-      activeMetrics = this.score(components, serving, split) as HeldOutMetrics;
+      activeMetrics = (await this.score(components, serving, split)) as HeldOutMetrics;
     } finally {
       for (const c of components) c.model.dispose();
     }
@@ -215,7 +213,7 @@ export class TrainingService {
     };
   }
 
-  private score(components: ServingComponent[], spec: FusionSpec | string, split: LeaveLastOutSplit): HeldOutMetrics | null {
+  private async score(components: ServingComponent[], spec: FusionSpec | string, split: LeaveLastOutSplit): Promise<HeldOutMetrics | null> {
     if (!heldOutUsers(split)) return null;
     return evaluateServed(servingModelOf('scored', spec, components), split, { maxUsers: this.options.evalUsers });
   }

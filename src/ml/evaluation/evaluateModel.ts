@@ -8,6 +8,10 @@ import type { FitOptions, Recommender, ScoreContext } from '../recommender';
 import { topK } from '../topK';
 import type { EvaluationTargets, LeaveLastOutSplit } from './leaveLastOutSplit';
 import { RankingAccumulator, type RankingMetrics } from './rankingMetrics';
+import { yieldToEventLoop } from '../training/trainingLoop';
+
+// Users scored between two yields to the event loop (see forEachTarget).
+const YIELD_EVERY_USERS = 50;
 
 export interface EvaluateOptions {
   /** Which targets to score: 'test' (default) uses testTrain histories, 'validation' uses validationTrain. */
@@ -41,15 +45,18 @@ export function sampleIndices(n: number, max: number | undefined, seed: number):
  * the scoring context their training index and `now` = their last history event, so no information from the target
  * event leaks into scoring. Reports progress as it goes.
  */
-function forEachTarget(
+async function forEachTarget(
   train: Interactions,
   targets: Pick<EvaluationTargets, 'users' | 'targets'>,
   opts: EvaluateOptions,
   visit: (history: UserHistory, ctx: ScoreContext, target: number) => void,
-): void {
+): Promise<void> {
   const rows = sampleIndices(targets.users.length, opts.maxUsers, opts.seed ?? 1);
   const progressEvery = Math.max(1, Math.floor(rows.length / 100));
   for (let r = 0; r < rows.length; r++) {
+    // A retrain scores thousands of users over the whole catalogue in the worker that also applies online
+    // updates: let them through every few users (a user costs up to a few ms at 100,000 items).
+    if (r % YIELD_EVERY_USERS === YIELD_EVERY_USERS - 1) await yieldToEventLoop();
     const u = targets.users[rows[r]];
     const history = historyOf(train, u);
     visit(history, { userIndex: u, now: history.times.length > 0 ? history.times[history.times.length - 1] : undefined }, targets.targets[rows[r]]);
@@ -65,17 +72,17 @@ function topUnseen(scores: Float32Array, history: UserHistory, k: number): Int32
 }
 
 /** Evaluates `model` on `targets` (see forEachTarget for what each user's scoring sees). */
-export function evaluateOnTargets(
+export async function evaluateOnTargets(
   model: Recommender,
   train: Interactions,
   targets: Pick<EvaluationTargets, 'users' | 'targets'>,
   k: number,
   opts: EvaluateOptions = {},
-): ModelEvaluation {
+): Promise<ModelEvaluation> {
   const started = performance.now();
   const scores = new Float32Array(model.numItems);
   const acc = new RankingAccumulator(k, model.numItems);
-  forEachTarget(train, targets, opts, (history, ctx, target) => {
+  await forEachTarget(train, targets, opts, (history, ctx, target) => {
     model.scoreUser(history, scores, ctx);
     acc.add(topUnseen(scores, history, k), target);
   });
@@ -94,13 +101,13 @@ export interface FusionEvaluation {
  * the fusion is computed from those scores. The same figures as evaluateOnTargets on each model, with the
  * components' scoring (most of an evaluation's time at a large catalogue) done once instead of twice.
  */
-export function evaluateFusionWithComponents(
+export async function evaluateFusionWithComponents(
   fused: FusedRecommender,
   train: Interactions,
   targets: Pick<EvaluationTargets, 'users' | 'targets'>,
   k: number,
   opts: EvaluateOptions = {},
-): FusionEvaluation {
+): Promise<FusionEvaluation> {
   const started = performance.now();
   const numItems = fused.numItems;
   const components = fused.components;
@@ -109,7 +116,7 @@ export function evaluateFusionWithComponents(
   const fusionAcc = new RankingAccumulator(k, numItems);
   const accs = components.map(() => new RankingAccumulator(k, numItems));
   const seconds = components.map(() => 0);
-  forEachTarget(train, targets, opts, (history, ctx, target) => {
+  await forEachTarget(train, targets, opts, (history, ctx, target) => {
     for (let c = 0; c < components.length; c++) {
       const t0 = performance.now();
       components[c].model.scoreUser(history, scores[c], ctx);
@@ -131,7 +138,7 @@ export function evaluateFusionWithComponents(
 }
 
 /** Evaluates a fitted model on the split's test targets (default) or validation targets. */
-export function evaluateModel(model: Recommender, split: LeaveLastOutSplit, k = 10, opts: EvaluateOptions = {}): ModelEvaluation {
+export function evaluateModel(model: Recommender, split: LeaveLastOutSplit, k = 10, opts: EvaluateOptions = {}): Promise<ModelEvaluation> {
   const validation = opts.stage === 'validation';
   return evaluateOnTargets(model, validation ? split.validationTrain : split.testTrain, validation ? split.validation : split.test, k, opts);
 }

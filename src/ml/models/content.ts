@@ -138,15 +138,15 @@ export class ContentRecommender implements Recommender {
     this.popularity = decayedPopularity(data, this.params.popularityHalfLifeDays);
     opts.onProgress?.({ fraction: 0.5, phase: 'content vectors' });
 
-    if (opts.validation && this.tune && opts.validation.users.length > 0) this.tuneOnValidation(data, opts);
+    if (opts.validation && this.tune && opts.validation.users.length > 0) await this.tuneOnValidation(data, opts);
     opts.onProgress?.({ fraction: 1, phase: 'content' });
   }
 
   /** Coordinate search over the cheap scoring parameters on a validation sample. */
-  private tuneOnValidation(data: Interactions, opts: FitOptions): void {
+  private async tuneOnValidation(data: Interactions, opts: FitOptions): Promise<void> {
     // Each evaluation scores the whole catalogue per user, so a modest seeded sample keeps ~15 evaluations cheap.
-    const ndcg = () => evaluateOnTargets(this, data, opts.validation!, 10, { maxUsers: 1500, seed: opts.seed }).ndcg;
-    let best = ndcg();
+    const ndcg = async () => (await evaluateOnTargets(this, data, opts.validation!, 10, { maxUsers: 1500, seed: opts.seed })).ndcg;
+    let best = await ndcg();
     for (const key of Object.keys(TUNING_GRID) as (keyof ContentParams)[]) {
       const current = this.params[key];
       let bestValue = current;
@@ -154,7 +154,7 @@ export class ContentRecommender implements Recommender {
         if (value === current) continue;
         this.params[key] = value;
         if (key === 'popularityHalfLifeDays') this.popularity = decayedPopularity(data, value);
-        const score = ndcg();
+        const score = await ndcg();
         if (score > best + 1e-6) {
           best = score;
           bestValue = value;

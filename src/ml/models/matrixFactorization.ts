@@ -275,7 +275,7 @@ export class MatrixFactorization implements Recommender {
       this.setEmbeddings(tables.users.values, tables.items.values, tables.bias.values);
       let stop = false;
       if (opts.validation && opts.validation.users.length > 0) {
-        const ndcg = evaluateOnTargets(this, data, opts.validation, 10, { maxUsers: p.validationUsers, seed: opts.seed }).ndcg;
+        const ndcg = (await evaluateOnTargets(this, data, opts.validation, 10, { maxUsers: p.validationUsers, seed: opts.seed })).ndcg;
         stop = tracker.record(epoch, ndcg, () => [this.userEmb.slice(), this.itemEmb.slice(), this.itemBias.slice()]);
         this.log.push({ epoch, loss: meanLoss, validationNdcg: ndcg });
       } else {

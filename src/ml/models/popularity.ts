@@ -54,7 +54,7 @@ export class PopularityRecommender implements Recommender {
       let bestHalfLife = this.halfLifeDays;
       for (const candidate of HALF_LIFE_CANDIDATES_DAYS) {
         this.accumulate(data, candidate);
-        const ndcg = evaluateOnTargets(this, data, opts.validation, 10, { maxUsers: 2000, seed: opts.seed }).ndcg;
+        const ndcg = (await evaluateOnTargets(this, data, opts.validation, 10, { maxUsers: 2000, seed: opts.seed })).ndcg;
         if (ndcg > best) {
           best = ndcg;
           bestHalfLife = candidate;

@@ -33,8 +33,8 @@ describe('ContentRecommender', () => {
     await content.fit(split.testTrain, items);
     const pop = new PopularityRecommender();
     await pop.fit(split.testTrain, items);
-    const c = evaluateModel(content, split, 10);
-    const p = evaluateModel(pop, split, 10);
+    const c = await evaluateModel(content, split, 10);
+    const p = await evaluateModel(pop, split, 10);
     // 15 items per category, 5 already seen: a random in-category guess hits 10 of 10.
     expect(c.hitRate).toBeGreaterThan(0.9);
     expect(c.ndcg).toBeGreaterThan(p.ndcg + 0.2);
@@ -77,7 +77,7 @@ describe('ContentRecommender', () => {
   it('still works without item metadata (id tokens only)', async () => {
     const content = new ContentRecommender();
     await content.fit(split.testTrain, null);
-    const m = evaluateModel(content, split, 10);
+    const m = await evaluateModel(content, split, 10);
     expect(m.users).toBe(split.test.users.length);
     expect(Number.isFinite(m.ndcg)).toBe(true);
   });

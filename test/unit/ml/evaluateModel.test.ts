@@ -43,20 +43,32 @@ describe('evaluateModel', () => {
   const data = interactionsFrom(chainEvents());
   const split = leaveLastOutSplit(data);
 
-  it('scores an oracle perfectly once history is masked, on test and validation', () => {
+  it('scores an oracle perfectly once history is masked, on test and validation', async () => {
     const oracle = new ChainOracle(data.itemIds);
-    const test = evaluateModel(oracle, split, 10);
+    const test = await evaluateModel(oracle, split, 10);
     expect(test.users).toBe(split.test.users.length);
     expect(test.hitRate).toBe(1);
     expect(test.ndcg).toBe(1);
     expect(test.mrr).toBe(1);
-    const validation = evaluateModel(oracle, split, 10, { stage: 'validation' });
+    const validation = await evaluateModel(oracle, split, 10, { stage: 'validation' });
     expect(validation.ndcg).toBe(1);
   });
 
-  it('evaluates a seeded subset when asked', () => {
+  it('lets the event loop run while it scores (a retrain scores in the worker that applies online updates)', async () => {
+    expect(split.test.users.length).toBeGreaterThan(150);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      await evaluateModel(new ChainOracle(data.itemIds), split, 10);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it('evaluates a seeded subset when asked', async () => {
     const oracle = new ChainOracle(data.itemIds);
-    expect(evaluateModel(oracle, split, 10, { maxUsers: 17, seed: 3 }).users).toBe(17);
+    expect((await evaluateModel(oracle, split, 10, { maxUsers: 17, seed: 3 })).users).toBe(17);
     const a = sampleIndices(100, 10, 4);
     expect(Array.from(a)).toEqual(Array.from(sampleIndices(100, 10, 4)));
     expect(new Set(a).size).toBe(10);

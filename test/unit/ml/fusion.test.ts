@@ -136,17 +136,17 @@ describe('FusedRecommender', () => {
     );
     const report = fused.validationReport!;
     expect(report.beatsBestComponent).toBe(true);
-    const f = evaluateModel(fused, split, 10).ndcg;
-    const even = evaluateModel(new HalfExpert(testTargets, 0, n), split, 10).ndcg;
-    const odd = evaluateModel(new HalfExpert(testTargets, 1, n), split, 10).ndcg;
+    const f = (await evaluateModel(fused, split, 10)).ndcg;
+    const even = (await evaluateModel(new HalfExpert(testTargets, 0, n), split, 10)).ndcg;
+    const odd = (await evaluateModel(new HalfExpert(testTargets, 1, n), split, 10)).ndcg;
     expect(f).toBeGreaterThan(Math.max(even, odd) + 0.1);
 
     // One pass over the users gives each model exactly the figures of its own evaluation.
-    const together = evaluateFusionWithComponents(fused, split.testTrain, split.test, 10);
+    const together = await evaluateFusionWithComponents(fused, split.testTrain, split.test, 10);
     const strip = ({ scoreSeconds: _s, ...m }: ModelEvaluation) => m;
-    expect(strip(together.fusion)).toEqual(strip(evaluateModel(fused, split, 10)));
-    expect(strip(together.components.get('even')!)).toEqual(strip(evaluateModel(new HalfExpert(testTargets, 0, n), split, 10)));
-    expect(strip(together.components.get('odd')!)).toEqual(strip(evaluateModel(new HalfExpert(testTargets, 1, n), split, 10)));
+    expect(strip(together.fusion)).toEqual(strip(await evaluateModel(fused, split, 10)));
+    expect(strip(together.components.get('even')!)).toEqual(strip(await evaluateModel(new HalfExpert(testTargets, 0, n), split, 10)));
+    expect(strip(together.components.get('odd')!)).toEqual(strip(await evaluateModel(new HalfExpert(testTargets, 1, n), split, 10)));
   });
 
   it('trains through the registry, never ends below its best component on validation, and round-trips', async () => {
@@ -157,9 +157,9 @@ describe('FusedRecommender', () => {
     const fused = fit.model as FusedRecommender;
     expect(fused.kind).toBe('fusion');
     expect(fit.params.strategyState).toBeDefined();
-    const ndcg = evaluateModel(fused, split, 10).ndcg;
+    const ndcg = (await evaluateModel(fused, split, 10)).ndcg;
     const pop = await fitOnSplit((p) => createRecommender('pop', p), split, items, { seed: 5 });
-    expect(ndcg).toBeGreaterThan(evaluateModel(pop.model, split, 10).ndcg);
+    expect(ndcg).toBeGreaterThan((await evaluateModel(pop.model, split, 10)).ndcg);
 
     const loaded = loadRecommender('fusion', fused.save());
     const a = new Float32Array(fused.numItems);

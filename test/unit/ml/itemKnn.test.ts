@@ -16,8 +16,8 @@ describe('ItemKnnRecommender', () => {
     await knn.fit(split.testTrain, null);
     const pop = new PopularityRecommender();
     await pop.fit(split.testTrain, null);
-    const knnMetrics = evaluateModel(knn, split, 10);
-    const popMetrics = evaluateModel(pop, split, 10);
+    const knnMetrics = await evaluateModel(knn, split, 10);
+    const popMetrics = await evaluateModel(pop, split, 10);
     expect(knnMetrics.hitRate).toBeGreaterThan(0.95);
     expect(knnMetrics.ndcg).toBeGreaterThan(0.8);
     expect(knnMetrics.ndcg).toBeGreaterThan(popMetrics.ndcg + 0.5);
@@ -68,7 +68,7 @@ describe('ItemKnnRecommender', () => {
   it('tunes on validation inside fit and hands its parameters to the refit', async () => {
     const fit = await fitOnSplit((p) => new ItemKnnRecommender({ ...p, tuneEvaluations: 15 }), split, null, { seed: 2 });
     expect(fit.params.tune).toBe(false);
-    expect(evaluateModel(fit.model, split, 10).ndcg).toBeGreaterThan(0.8);
+    expect((await evaluateModel(fit.model, split, 10)).ndcg).toBeGreaterThan(0.8);
   });
 
   it('lets the event loop run between tuning evaluations (a worker applies online updates meanwhile)', async () => {
