@@ -8,6 +8,7 @@ import type { ModelRouter } from '../domain/models/modelRouter';
 import type { UserHistoryReader } from '../domain/users/userHistory';
 import type { ImpressionRecorder } from '../domain/recommendations/impressionRecorder';
 import type { HistoryEntry } from '../domain/users/userStateStore';
+import { packByUser } from '../domain/training/trainingDataset';
 import { createRecommender } from '../ml/models/registry';
 import { DEFAULT_EVENT_WEIGHTS, EVENT_TYPES, type EventTypeName, type Interactions } from '../ml/interactions';
 import { createRng } from '../ml/random';
@@ -30,7 +31,7 @@ export interface ListMicroResult {
   fitSeconds: number;
 }
 
-/** The shop's events as training interactions (rows by user, then time: the generator writes them so). */
+/** The shop's events as training interactions, packed as a retrain packs the stored events. */
 export async function shopInteractions(shape: ShopShape, itemIds: string[]): Promise<Interactions> {
   const index = new Map(itemIds.map((id, i) => [id, i]));
   const userIds: string[] = [];
@@ -39,6 +40,7 @@ export async function shopInteractions(shape: ShopShape, itemIds: string[]): Pro
   const times: number[] = [];
   const types: number[] = [];
   const weights: number[] = [];
+  // The generator writes each shopper's events together, so a new id starts a new user.
   for await (const batch of syntheticEvents(shape)) {
     for (const e of batch) {
       if (userIds[userIds.length - 1] !== e.userId) userIds.push(e.userId);
@@ -50,19 +52,7 @@ export async function shopInteractions(shape: ShopShape, itemIds: string[]): Pro
       weights.push(DEFAULT_EVENT_WEIGHTS[type]);
     }
   }
-  const userOffsets = new Int32Array(userIds.length + 1);
-  for (const u of users) userOffsets[u + 1]++;
-  for (let u = 0; u < userIds.length; u++) userOffsets[u + 1] += userOffsets[u];
-  return {
-    userIds,
-    itemIds,
-    users: Int32Array.from(users),
-    items: Int32Array.from(items),
-    times: Float64Array.from(times),
-    types: Uint8Array.from(types),
-    weights: Float32Array.from(weights),
-    userOffsets,
-  };
+  return packByUser(users, items, times, types, weights, userIds, itemIds);
 }
 
 export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number; listSize?: number; passes?: number; maxCategoryShare?: number } = {}): Promise<ListMicroResult> {

@@ -3,7 +3,7 @@
 // scores (min-max normalised over the served vocabulary), so the fitted weights mean the same thing when served.
 import { historyOf } from '../../ml/interactions';
 import type { LeaveLastOutSplit } from '../../ml/evaluation/leaveLastOutSplit';
-import { sampleIndices } from '../../ml/evaluation/evaluateModel';
+import { sampleIndices, YIELD_EVERY_USERS } from '../../ml/evaluation/evaluateModel';
 import { yieldToEventLoop } from '../../ml/training/trainingLoop';
 import { buildCandidateSet, type FusionExample } from '../../ml/fusion/fusionStrategy';
 import { selectFusionStrategy, type FusionValidationReport } from '../../ml/fusion/fusionSelection';
@@ -57,7 +57,7 @@ async function servedExamples(components: ServingComponent[], split: LeaveLastOu
   const every = Math.max(1, Math.floor(rows.length / 50));
   for (let r = 0; r < rows.length; r++) {
     // Thousands of users scored over the catalogue, in the worker that also applies online updates.
-    if (r % 50 === 49) await yieldToEventLoop();
+    if (r % YIELD_EVERY_USERS === YIELD_EVERY_USERS - 1) await yieldToEventLoop();
     const row = rows[r];
     const history = view.servingHistory(historyOf(split.validationTrain, split.validation.users[row]));
     const now = history.times.length ? history.times[history.times.length - 1] : undefined;

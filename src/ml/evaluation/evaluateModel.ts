@@ -10,8 +10,8 @@ import type { EvaluationTargets, LeaveLastOutSplit } from './leaveLastOutSplit';
 import { RankingAccumulator, type RankingMetrics } from './rankingMetrics';
 import { yieldToEventLoop } from '../training/trainingLoop';
 
-// Users scored between two yields to the event loop (see forEachTarget).
-const YIELD_EVERY_USERS = 50;
+/** Users scored over the catalogue between two yields to the event loop (see forEachTarget). */
+export const YIELD_EVERY_USERS = 50;
 
 export interface EvaluateOptions {
   /** Which targets to score: 'test' (default) uses testTrain histories, 'validation' uses validationTrain. */
