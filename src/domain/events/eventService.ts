@@ -46,14 +46,22 @@ export class EventService {
     private readonly userIds: UserIdPseudonymizer,
   ) {}
 
-  // Group commit: single events (trackEvent, a search's SEARCH event) arriving in one turn of the event loop are
-  // stored as one batch, by client address (the bot checks count per address).
-  private readonly singles = new TurnBatcher<EventRow, TrackResult, string | null>((rows, clientIp) => this.store(rows, clientIp), LIMITS.batchSize);
+  // Group commit: single events arriving in one turn of the event loop, from any client address, are stored as one
+  // batch and one commit. Events whose commit need not wait for the WAL flush batch apart (the key).
+  private readonly singles = new TurnBatcher<{ row: EventRow; clientIp: string | null }, TrackResult, boolean>(
+    (entries, awaitFlush) => this.store(entries.map((e) => e.row), entries.map((e) => e.clientIp), awaitFlush),
+    LIMITS.batchSize,
+  );
 
-  /** `clientIp` feeds the bot checks; it is not stored. */
-  async track(input: EventInput, clientIp?: string | null): Promise<TrackResult> {
+  /**
+   * `clientIp` feeds the bot checks; it is not stored. With `awaitFlush: false` the event is committed and visible
+   * when this resolves, but its commit does not wait for the WAL to reach disk, so a Postgres crash in the next
+   * fraction of a second can lose it: only for events nobody was promised, such as a search's own SEARCH event
+   * (an acknowledged trackEvent always waits).
+   */
+  async track(input: EventInput, clientIp?: string | null, opts: { awaitFlush?: boolean } = {}): Promise<TrackResult> {
     const row = this.validate(input);
-    return this.singles.add(row, clientIp ?? null);
+    return this.singles.add({ row, clientIp: clientIp ?? null }, opts.awaitFlush !== false);
   }
 
   /** Stores every valid input; invalid ones are reported by position and nothing of them is stored. */
@@ -69,7 +77,7 @@ export class EventService {
         errors.push({ index, code: err.code, message: err.message });
       }
     });
-    const stored = valid.length ? await this.store(valid.map((v) => v.row), clientIp) : [];
+    const stored = valid.length ? await this.store(valid.map((v) => v.row), valid.map(() => clientIp ?? null), true) : [];
     const results = stored.map((result, j) => ({ index: valid[j].index, result }));
     return {
       accepted: results.filter((r) => r.result.accepted).length,
@@ -86,8 +94,9 @@ export class EventService {
     return row;
   }
 
-  private async store(rows: EventRow[], clientIp?: string | null): Promise<TrackResult[]> {
-    const { verdicts, hammered } = await this.fraud.assess(rows, clientIp);
+  /** `clientIps[i]` is row i's client address. */
+  private async store(rows: EventRow[], clientIps: (string | null)[], awaitFlush: boolean): Promise<TrackResult[]> {
+    const { verdicts, hammered } = await this.fraud.assess(rows.map((r, i) => ({ userId: r.userId, itemId: r.itemId, ip: clientIps[i] })));
     const payload = JSON.stringify(
       rows.map((r, i) => ({
         flagged: verdicts[i].flagged,
@@ -104,9 +113,14 @@ export class EventService {
     );
     // One statement inserts the users and the events: all of the batch's valid rows commit together.
     // WITH ORDINALITY keeps batch order in the ids, which is the order the online updater applies.
+    // set_config(..., true) sets synchronous_commit for this statement's own transaction, which Postgres reads when
+    // it commits: one prepared statement serves both kinds of batch, in one round trip (no BEGIN / SET LOCAL).
+    // A flushed batch keeps the server's own setting (which may be stricter than 'on', with replicas).
     const { rows: inserted } = await this.pool.query<{ event_id: string }>({
       name: 'store-events',
-      text: `WITH input AS (
+      text: `WITH commit_mode AS MATERIALIZED (
+         SELECT set_config('synchronous_commit', coalesce($2::text, current_setting('synchronous_commit')), true)
+       ), input AS (
          SELECT r.*, o.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(doc, ord),
            LATERAL jsonb_to_record(o.doc) AS r(event_id text, user_id text, item_id text, type text, value double precision,
              query text, context jsonb, occurred_at timestamptz, recomm_id text, flagged boolean)
@@ -115,10 +129,10 @@ export class EventService {
        )
        INSERT INTO events (event_id, user_id, item_id, type, value, query, context, occurred_at, recomm_id, flagged)
        SELECT event_id, user_id, item_id, type::"EventType", value, query, context, occurred_at, recomm_id, flagged
-       FROM input ORDER BY ord
+       FROM input CROSS JOIN commit_mode ORDER BY ord
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
-      values: [payload],
+      values: [payload, awaitFlush ? null : 'off'],
     });
     for (const h of hammered) {
       // The click farm's first events got in before the pattern showed: flag them now, before any retrain,

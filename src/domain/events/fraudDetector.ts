@@ -66,8 +66,11 @@ export class FraudDetector {
     private readonly knownSince: KnownSince = async () => new Map(),
   ) {}
 
-  /** One verdict per row, in order. Fails open (nothing flagged) when Redis is unreachable. */
-  async assess(rows: { userId: string; itemId: string | null }[], ip?: string | null, now = Date.now()): Promise<Assessment> {
+  /**
+   * One verdict per row, in order. A row's client address is its own `ip`, else `ip` (one caller's batch); rows
+   * from several addresses are counted per address. Fails open (nothing flagged) when Redis is unreachable.
+   */
+  async assess(rows: { userId: string; itemId: string | null; ip?: string | null }[], ip?: string | null, now = Date.now()): Promise<Assessment> {
     const minute = Math.floor(now / 60000);
     try {
       const p = this.redis.pipeline();
@@ -78,20 +81,28 @@ export class FraudDetector {
         p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
         p.get(this.key('seen', r.userId));
       }
-      if (ip) {
-        p.incrby(this.key('ip', ip, String(minute)), rows.length);
-        p.expire(this.key('ip', ip, String(minute)), 120);
+      const addressOf = (r: (typeof rows)[number]) => r.ip ?? ip ?? null;
+      const perAddress = new Map<string, number>();
+      for (const r of rows) {
+        const address = addressOf(r);
+        if (address) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      }
+      for (const [address, count] of perAddress) {
+        p.incrby(this.key('ip', address, String(minute)), count);
+        p.expire(this.key('ip', address, String(minute)), 120);
       }
       const res = (await p.exec()) ?? [];
-      const ipCount = ip ? Number(res[rows.length * 4]?.[1] ?? 0) : 0;
+      const addressCounts = new Map([...perAddress.keys()].map((address, k) => [address, Number(res[rows.length * 4 + k * 2]?.[1] ?? 0)]));
       const firstSeen = await this.firstSeen(rows, res, now);
       const verdicts: Suspicion[] = [];
       const hammeredItems: Assessment['hammered'] = [];
       const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
       rows.forEach((r, i) => {
         const userCount = Number(res[i * 4]?.[1] ?? 0);
+        const address = addressOf(r);
+        const addressCount = address ? (addressCounts.get(address) ?? 0) : 0;
         if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
-        else if (ip && this.limits.ipPerMinute > 0 && ipCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
+        else if (this.limits.ipPerMinute > 0 && addressCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
         else verdicts.push({ flagged: false, reason: null });
         if (r.itemId && now - (firstSeen.get(r.userId) ?? now) < this.limits.freshUserSeconds * 1000) {
           fresh.set(r.itemId, [...(fresh.get(r.itemId) ?? []), r.userId]);
