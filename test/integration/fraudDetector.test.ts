@@ -35,7 +35,7 @@ describe('FraudDetector', () => {
     // As after a bulk import: the users' rows date from their first events, a month ago.
     const regulars = Array.from({ length: crowd }, (_, k) => `regular-${k}`);
     await db.user.createMany({ data: regulars.map((id) => ({ id, createdAt: new Date(now - 30 * 86400_000) })) });
-    const { verdicts, hammered } = await detector.assess(regulars.map((userId) => ({ userId, itemId: 'bestseller' })), null, now);
+    const { verdicts, hammered } = await detector.assess(regulars.map((userId) => ({ userId, itemId: 'bestseller' })), now);
     expect(verdicts.filter((v) => v.flagged)).toEqual([]);
     expect(hammered).toEqual([]);
   });
@@ -45,7 +45,7 @@ describe('FraudDetector', () => {
     const hammeredLists: string[][] = [];
     let flagged = 0;
     for (const userId of farm) {
-      const { verdicts, hammered } = await detector.assess([{ userId, itemId: 'target' }], null, now);
+      const { verdicts, hammered } = await detector.assess([{ userId, itemId: 'target' }], now);
       flagged += verdicts.filter((v) => v.flagged).length;
       for (const h of hammered) hammeredLists.push(h.userIds);
     }

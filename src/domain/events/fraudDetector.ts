@@ -67,10 +67,10 @@ export class FraudDetector {
   ) {}
 
   /**
-   * One verdict per row, in order. A row's client address is its own `ip`, else `ip` (one caller's batch); rows
-   * from several addresses are counted per address. Fails open (nothing flagged) when Redis is unreachable.
+   * One verdict per row, in order; `ip` is the row's client address, counted per address. Fails open (nothing
+   * flagged) when Redis is unreachable.
    */
-  async assess(rows: { userId: string; itemId: string | null; ip?: string | null }[], ip?: string | null, now = Date.now()): Promise<Assessment> {
+  async assess(rows: { userId: string; itemId: string | null; ip?: string | null }[], now = Date.now()): Promise<Assessment> {
     const minute = Math.floor(now / 60000);
     try {
       const p = this.redis.pipeline();
@@ -81,12 +81,8 @@ export class FraudDetector {
         p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
         p.get(this.key('seen', r.userId));
       }
-      const addressOf = (r: (typeof rows)[number]) => r.ip ?? ip ?? null;
       const perAddress = new Map<string, number>();
-      for (const r of rows) {
-        const address = addressOf(r);
-        if (address) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-      }
+      for (const r of rows) if (r.ip) perAddress.set(r.ip, (perAddress.get(r.ip) ?? 0) + 1);
       for (const [address, count] of perAddress) {
         p.incrby(this.key('ip', address, String(minute)), count);
         p.expire(this.key('ip', address, String(minute)), 120);
@@ -99,8 +95,7 @@ export class FraudDetector {
       const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
       rows.forEach((r, i) => {
         const userCount = Number(res[i * 4]?.[1] ?? 0);
-        const address = addressOf(r);
-        const addressCount = address ? (addressCounts.get(address) ?? 0) : 0;
+        const addressCount = r.ip ? (addressCounts.get(r.ip) ?? 0) : 0;
         if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
         else if (this.limits.ipPerMinute > 0 && addressCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
         else verdicts.push({ flagged: false, reason: null });
