@@ -6,12 +6,16 @@ export class ScoreHeap {
   private readonly idx: Int32Array;
   private readonly val: Float32Array;
   private size = 0;
-  /** The root's score once full (-Infinity before): read once per scanned item, so kept as a plain field. */
-  private floor = -Infinity;
+  /**
+   * The root's score once full (-Infinity before): read once per scanned item, so kept as a plain field. A heap of
+   * capacity 0 is full from the start and admits nothing: +Infinity, so that scans stop at once.
+   */
+  private floor: number;
 
   constructor(readonly capacity: number) {
     this.idx = new Int32Array(capacity);
     this.val = new Float32Array(capacity);
+    this.floor = capacity === 0 ? Infinity : -Infinity;
   }
 
   get length(): number {
