@@ -55,4 +55,36 @@ describe('FraudDetector', () => {
     // Everyone from the crossing on is flagged by their own event.
     expect(flagged).toBe(crowd - threshold);
   });
+
+  it('counts a search towards its shopper\'s velocity without asking Postgres when it first met them, and a mixed batch still reads each address and user right', async () => {
+    const asked: string[][] = [];
+    const known = knownSinceInDatabase(pool);
+    const counting = new FraudDetector(redis, new KeySpace(env.redisPrefix), { ...DEFAULT_FRAUD_LIMITS, userPerMinute: 2, ipPerMinute: 3 }, (ids) => {
+      asked.push(ids);
+      return known(ids);
+    });
+    // Only the item event asks when its shopper was first seen; the searches ask nothing.
+    const first = await counting.assess(
+      [
+        { userId: 'searcher', itemId: null, ip: '10.0.0.1' },
+        { userId: 'clicker', itemId: 'boots', ip: '10.0.0.2' },
+        { userId: 'searcher', itemId: null, ip: '10.0.0.1' },
+      ],
+      now,
+    );
+    expect(asked).toEqual([['clicker']]);
+    expect(first.verdicts.map((v) => v.flagged)).toEqual([false, false, false]);
+    // A third event of the searcher this minute passes the user limit (2); the address limit (3) is passed by the 4th.
+    const second = await counting.assess(
+      [
+        { userId: 'searcher', itemId: 'boots', ip: '10.0.0.1' },
+        { userId: 'other', itemId: null, ip: '10.0.0.1' },
+      ],
+      now,
+    );
+    expect(second.verdicts).toEqual([
+      { flagged: true, reason: 'user velocity' },
+      { flagged: true, reason: 'address velocity' },
+    ]);
+  });
 });

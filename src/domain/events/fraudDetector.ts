@@ -74,12 +74,21 @@ export class FraudDetector {
     const minute = Math.floor(now / 60000);
     try {
       const p = this.redis.pipeline();
+      // Where each row's replies start: 2 (velocity), then 2 more (first sight) for an item event.
+      const at: number[] = [];
+      let replies = 0;
       for (const r of rows) {
+        at.push(replies);
         p.incr(this.key('u', r.userId, String(minute)));
         p.expire(this.key('u', r.userId, String(minute)), 120);
-        // First time this detector sees the user: remember when, to tell new users from regulars.
-        p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
-        p.get(this.key('seen', r.userId));
+        replies += 2;
+        // First sight only matters for the click-farm check, which is about items: an event without one (a search)
+        // does not ask, and so costs no Postgres read for a shopper the detector has not met.
+        if (r.itemId) {
+          p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
+          p.get(this.key('seen', r.userId));
+          replies += 2;
+        }
       }
       const perAddress = new Map<string, number>();
       for (const r of rows) if (r.ip) perAddress.set(r.ip, (perAddress.get(r.ip) ?? 0) + 1);
@@ -88,13 +97,13 @@ export class FraudDetector {
         p.expire(this.key('ip', address, String(minute)), 120);
       }
       const res = (await p.exec()) ?? [];
-      const addressCounts = new Map([...perAddress.keys()].map((address, k) => [address, Number(res[rows.length * 4 + k * 2]?.[1] ?? 0)]));
-      const firstSeen = await this.firstSeen(rows, res, now);
+      const addressCounts = new Map([...perAddress.keys()].map((address, k) => [address, Number(res[replies + k * 2]?.[1] ?? 0)]));
+      const firstSeen = await this.firstSeen(rows, at, res, now);
       const verdicts: Suspicion[] = [];
       const hammeredItems: Assessment['hammered'] = [];
       const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
       rows.forEach((r, i) => {
-        const userCount = Number(res[i * 4]?.[1] ?? 0);
+        const userCount = Number(res[at[i]]?.[1] ?? 0);
         const addressCount = r.ip ? (addressCounts.get(r.ip) ?? 0) : 0;
         if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
         else if (this.limits.ipPerMinute > 0 && addressCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
@@ -144,15 +153,16 @@ export class FraudDetector {
   }
 
   /**
-   * First sight of each user of the batch, in ms: the detector's own memory, or for a user it meets for the first
-   * time, when Postgres first stored them (remembered in place of "now").
+   * First sight of each user with an item event in the batch, in ms: the detector's own memory, or for a user it
+   * meets for the first time, when Postgres first stored them (remembered in place of "now").
    */
-  private async firstSeen(rows: { userId: string }[], res: [Error | null, unknown][], now: number): Promise<Map<string, number>> {
+  private async firstSeen(rows: { userId: string; itemId: string | null }[], at: number[], res: [Error | null, unknown][], now: number): Promise<Map<string, number>> {
     const seen = new Map<string, number>();
     const newHere: string[] = [];
     rows.forEach((r, i) => {
-      seen.set(r.userId, Number(res[i * 4 + 3]?.[1] ?? now));
-      if (res[i * 4 + 2]?.[1] === 'OK') newHere.push(r.userId);
+      if (!r.itemId) return;
+      seen.set(r.userId, Number(res[at[i] + 3]?.[1] ?? now));
+      if (res[at[i] + 2]?.[1] === 'OK') newHere.push(r.userId);
     });
     if (!newHere.length) return seen;
     const known = await this.knownSince([...new Set(newHere)]);

@@ -82,9 +82,20 @@ export class SearchService {
     const ranked = this.rank(matches.candidates, prefs, rules);
     const ordered = placePins(ranked, pins);
     const page = ordered.slice(req.offset, req.offset + req.limit);
-    // Reasons only for the page: naming the history item behind a model's share is the costly part.
+    // Reasons only for the page, and only once read (a client that does not select them never pays): naming the
+    // history item behind a model's share is the costly part.
     const searchReason = explain({ source: 'search', query });
-    const items = page.map((r) => ({ id: r.candidate.item.id, score: r.score, reasons: reasonsOf(r, prefs, searchReason), item: r.candidate.item }));
+    const items = page.map((r) => {
+      let reasons: ServedItem['reasons'] | undefined;
+      return {
+        id: r.candidate.item.id,
+        score: r.score,
+        item: r.candidate.item,
+        get reasons() {
+          return (reasons ??= reasonsOf(r, prefs, searchReason));
+        },
+      };
+    });
 
     // A misspelt query that matched once corrected is remembered (and later suggested) as corrected.
     this.queries.record(matches.correctedQuery ?? query, matches.total);
