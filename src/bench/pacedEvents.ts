@@ -13,6 +13,8 @@ export interface SentEvent {
   sentAt: number;
   answeredAt: number | null;
   accepted: boolean;
+  /** Why an event was not acknowledged: the HTTP status, the GraphQL error code, or the connection error. */
+  failure?: string;
 }
 
 const TRACK = `mutation($i: EventInput!) { trackEvent(input: $i) { eventId accepted } }`;
@@ -82,12 +84,16 @@ export async function sendPacedEvents(opts: {
               record.answeredAt = performance.now();
               answered++;
               if (res.status === 200) {
-                const data = (JSON.parse(res.body) as { data?: { trackEvent?: { accepted: boolean } } }).data;
-                record.accepted = data?.trackEvent?.accepted === true;
-              }
+                const reply = JSON.parse(res.body) as { data?: { trackEvent?: { accepted: boolean } }; errors?: { extensions?: { code?: string } }[] };
+                record.accepted = reply.data?.trackEvent?.accepted === true;
+                if (!record.accepted) record.failure = reply.errors?.[0]?.extensions?.code ?? 'not accepted';
+              } else record.failure = `HTTP ${res.status}`;
             },
-            () => {
+            (err: Error & { code?: string }) => {
               answered++;
+              // Abandoned at the end of the run (no answer) is not the same as a connection that failed.
+              if (err.name !== 'AbortError') record.answeredAt = performance.now();
+              record.failure = err.name === 'AbortError' ? 'no answer' : (err.code ?? err.message);
             },
           ),
         );

@@ -20,6 +20,8 @@ export interface PushLatencyResult {
   sent: number;
   /** Requests still unanswered a minute after the last was due, abandoned (an overloaded server's backlog). */
   unanswered: number;
+  /** Events not acknowledged, by reason (HTTP status, GraphQL error code, connection error, or "no answer"). */
+  failures: Record<string, number>;
   /** Events acknowledged per second, from the first request to the last answer: what the system absorbed. */
   acknowledgedRate: number;
   /** Rate at which requests were issued (the sender shares the cores with the system). */
@@ -192,6 +194,7 @@ export async function benchmarkPushLatency(opts: {
     subscribedUsers: users,
     sent: sent.length,
     unanswered: sent.filter((x) => x.answeredAt === null).length,
+    failures: countFailures(sent),
     acknowledgedRate: acked.length ? acked.length / ((acked.reduce((m, x) => Math.max(m, x.answeredAt as number), 0) - first) / 1000) : 0,
     achievedRate: sent.length > 1 ? (sent.length - 1) / ((last - first) / 1000) : 0,
     ackP50Ms: percentile(ackTimes, 50),
@@ -213,4 +216,14 @@ export async function benchmarkPushLatency(opts: {
     cpuSeconds: { api: after.api - before.api, worker: after.worker - before.worker, postgres: after.postgres },
     loadGenerator,
   };
+}
+
+function countFailures(sent: SentEvent[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of sent) {
+    if (s.accepted) continue;
+    const reason = s.failure ?? 'no answer';
+    out[reason] = (out[reason] ?? 0) + 1;
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { createServices, type Services } from '../../src/app/services';
 import { createLogger } from '../../src/logger';
 import { createGenericPlanPool } from '../../src/db/genericPlanPool';
 import { EventService } from '../../src/domain/events/eventService';
+import { DEFAULT_FRAUD_LIMITS, FraudDetector, knownSinceInDatabase } from '../../src/domain/events/fraudDetector';
 import type { Pool } from 'pg';
 
 describe('committing single events', () => {
@@ -22,7 +23,9 @@ describe('committing single events', () => {
     services = await createServices(env.config, createLogger('warn'));
     pool = createGenericPlanPool(env.databaseUrl, 1);
     const ignore = async () => undefined;
-    events = new EventService(services.db, pool, services.items, services.fraud, ignore, ignore, createLogger('warn'), services.userIds);
+    // The address limit is off by default, and then addresses are not counted at all: on here, so that they are.
+    const fraud = new FraudDetector(services.redis, services.keys, { ...DEFAULT_FRAUD_LIMITS, ipPerMinute: 1000 }, knownSinceInDatabase(pool));
+    events = new EventService(services.db, pool, services.items, fraud, ignore, ignore, createLogger('warn'), services.userIds);
     const sql = (text: string) => services.db.$executeRawUnsafe(text);
     await sql(`CREATE TABLE commit_modes (event_id text, mode text, statement bigint)`);
     await sql(`CREATE SEQUENCE insert_statements`);

@@ -87,4 +87,13 @@ describe('FraudDetector', () => {
       { flagged: true, reason: 'address velocity' },
     ]);
   });
+
+  it('does not count client addresses while their limit is off (the default), and still counts each user', async () => {
+    const keys = new KeySpace(env.redisPrefix);
+    const off = new FraudDetector(redis, keys, { ...DEFAULT_FRAUD_LIMITS, userPerMinute: 1 }, knownSinceInDatabase(pool));
+    const verdicts = (await off.assess([{ userId: 'quiet-1', itemId: 'socks', ip: '10.9.9.9' }, { userId: 'quiet-1', itemId: null, ip: '10.9.9.9' }], now)).verdicts;
+    expect(verdicts).toEqual([{ flagged: false, reason: null }, { flagged: true, reason: 'user velocity' }]);
+    expect(await redis.keys(`${keys.key('fraud', 'ip', '10.9.9.9')}*`)).toEqual([]);
+    expect(await redis.ttl(keys.key('fraud', 'u', 'quiet-1', String(Math.floor(now / 60000))))).toBeGreaterThan(60);
+  });
 });

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../../redis/redisConnections';
 import type { Pool } from 'pg';
+import { RedisScript } from '../../redis/redisScript';
 
 export interface FraudLimits {
   /** Events one user may send per minute before their events are flagged. */
@@ -40,6 +41,23 @@ export interface Assessment {
   hammered: { itemId: string; userIds: string[] }[];
 }
 
+// Minute counters outlive their minute by one; first sight is remembered for a month.
+const COUNTER_TTL_S = 120;
+const SEEN_TTL_S = 86400 * 30;
+
+/** A row's replies: the user's events this minute, and for an item event whether this was the first sight and when it was. */
+type UserCount = [count: number, first?: number, since?: string];
+
+// KEYS: the user's minute counter, and (item events only) their first-sight key. ARGV: counter TTL, now (ms), first
+// sight TTL. One command per event instead of four, on every event's path.
+const COUNT_USER = new RedisScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if #KEYS == 1 then return {n} end
+if redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3], 'NX') then return {n, 1, ARGV[2]} end
+return {n, 0, redis.call('GET', KEYS[2])}
+`);
+
 /** When the shop first knew each user (Postgres), for users this detector has never seen; absent = unknown. */
 export type KnownSince = (userIds: string[]) => Promise<Map<string, Date>>;
 
@@ -67,43 +85,33 @@ export class FraudDetector {
   ) {}
 
   /**
-   * One verdict per row, in order; `ip` is the row's client address, counted per address. Fails open (nothing
-   * flagged) when Redis is unreachable.
+   * One verdict per row, in order; `ip` is the row's client address, counted per address when that limit is on.
+   * Fails open (nothing flagged) when Redis is unreachable.
    */
   async assess(rows: { userId: string; itemId: string | null; ip?: string | null }[], now = Date.now()): Promise<Assessment> {
     const minute = Math.floor(now / 60000);
     try {
-      const p = this.redis.pipeline();
-      // Where each row's replies start: 2 (velocity), then 2 more (first sight) for an item event.
-      const at: number[] = [];
-      let replies = 0;
-      for (const r of rows) {
-        at.push(replies);
-        p.incr(this.key('u', r.userId, String(minute)));
-        p.expire(this.key('u', r.userId, String(minute)), 120);
-        replies += 2;
-        // First sight only matters for the click-farm check, which is about items: an event without one (a search)
-        // does not ask, and so costs no Postgres read for a shopper the detector has not met.
-        if (r.itemId) {
-          p.set(this.key('seen', r.userId), String(now), 'EX', 86400 * 30, 'NX');
-          p.get(this.key('seen', r.userId));
-          replies += 2;
-        }
-      }
+      // One script per row: the user's velocity, and for an item event their first sight. First sight only matters
+      // for the click-farm check, which is about items: an event without one (a search) does not ask, and so costs
+      // no Postgres read for a shopper the detector has not met.
+      const counting = COUNT_USER.runMany(
+        this.redis,
+        rows.map((r) => ({
+          keys: r.itemId ? [this.key('u', r.userId, String(minute)), this.key('seen', r.userId)] : [this.key('u', r.userId, String(minute))],
+          args: [COUNTER_TTL_S, String(now), SEEN_TTL_S],
+        })),
+      );
+      // Addresses are counted only when their limit is on (it is off by default: shops often send every shopper's
+      // events from one backend address).
       const perAddress = new Map<string, number>();
-      for (const r of rows) if (r.ip) perAddress.set(r.ip, (perAddress.get(r.ip) ?? 0) + 1);
-      for (const [address, count] of perAddress) {
-        p.incrby(this.key('ip', address, String(minute)), count);
-        p.expire(this.key('ip', address, String(minute)), 120);
-      }
-      const res = (await p.exec()) ?? [];
-      const addressCounts = new Map([...perAddress.keys()].map((address, k) => [address, Number(res[replies + k * 2]?.[1] ?? 0)]));
-      const firstSeen = await this.firstSeen(rows, at, res, now);
+      if (this.limits.ipPerMinute > 0) for (const r of rows) if (r.ip) perAddress.set(r.ip, (perAddress.get(r.ip) ?? 0) + 1);
+      const [userReplies, addressCounts] = await Promise.all([counting as Promise<UserCount[]>, this.countAddresses(perAddress, minute)]);
+      const firstSeen = await this.firstSeen(rows, userReplies, now);
       const verdicts: Suspicion[] = [];
       const hammeredItems: Assessment['hammered'] = [];
       const fresh = new Map<string, string[]>(); // item -> fresh users in this batch
       rows.forEach((r, i) => {
-        const userCount = Number(res[at[i]]?.[1] ?? 0);
+        const userCount = Number(userReplies[i][0]);
         const addressCount = r.ip ? (addressCounts.get(r.ip) ?? 0) : 0;
         if (userCount > this.limits.userPerMinute) verdicts.push({ flagged: true, reason: 'user velocity' });
         else if (this.limits.ipPerMinute > 0 && addressCount > this.limits.ipPerMinute) verdicts.push({ flagged: true, reason: 'address velocity' });
@@ -117,7 +125,7 @@ export class FraudDetector {
         const items = [...fresh.keys()];
         for (const item of items) {
           q.sadd(this.key('item', item, String(minute)), ...(fresh.get(item) as string[]));
-          q.expire(this.key('item', item, String(minute)), 120);
+          q.expire(this.key('item', item, String(minute)), COUNTER_TTL_S);
           q.scard(this.key('item', item, String(minute)));
         }
         const counts = (await q.exec()) ?? [];
@@ -126,7 +134,7 @@ export class FraudDetector {
           // Only the batch that first finds the item hammered this minute flags the users let through before it;
           // every later fresh user on it is flagged by its own batch. Repeating the whole list per event would make
           // each event of a click farm cost as much as the farm is large.
-          const first = await this.redis.set(this.key('hammered', itemId, String(minute)), '1', 'EX', 120, 'NX');
+          const first = await this.redis.set(this.key('hammered', itemId, String(minute)), '1', 'EX', COUNTER_TTL_S, 'NX');
           if (first) hammeredItems.push({ itemId, userIds: await this.redis.smembers(this.key('item', itemId, String(minute))) });
         }
         rows.forEach((r, i) => {
@@ -156,13 +164,14 @@ export class FraudDetector {
    * First sight of each user with an item event in the batch, in ms: the detector's own memory, or for a user it
    * meets for the first time, when Postgres first stored them (remembered in place of "now").
    */
-  private async firstSeen(rows: { userId: string; itemId: string | null }[], at: number[], res: [Error | null, unknown][], now: number): Promise<Map<string, number>> {
+  private async firstSeen(rows: { userId: string; itemId: string | null }[], replies: UserCount[], now: number): Promise<Map<string, number>> {
     const seen = new Map<string, number>();
     const newHere: string[] = [];
     rows.forEach((r, i) => {
       if (!r.itemId) return;
-      seen.set(r.userId, Number(res[at[i] + 3]?.[1] ?? now));
-      if (res[at[i] + 2]?.[1] === 'OK') newHere.push(r.userId);
+      const [, first, since] = replies[i];
+      seen.set(r.userId, Number(since ?? now));
+      if (first === 1) newHere.push(r.userId);
     });
     if (!newHere.length) return seen;
     const known = await this.knownSince([...new Set(newHere)]);
@@ -171,10 +180,22 @@ export class FraudDetector {
     for (const [userId, since] of known) {
       const t = Math.min(since.getTime(), seen.get(userId) ?? now);
       seen.set(userId, t);
-      p.set(this.key('seen', userId), String(t), 'EX', 86400 * 30);
+      p.set(this.key('seen', userId), String(t), 'EX', SEEN_TTL_S);
     }
     await p.exec();
     return seen;
+  }
+
+  /** Adds each address's events to its minute counter; the counts after. */
+  private async countAddresses(perAddress: Map<string, number>, minute: number): Promise<Map<string, number>> {
+    if (!perAddress.size) return perAddress;
+    const p = this.redis.pipeline();
+    for (const [address, count] of perAddress) {
+      p.incrby(this.key('ip', address, String(minute)), count);
+      p.expire(this.key('ip', address, String(minute)), COUNTER_TTL_S);
+    }
+    const res = (await p.exec()) ?? [];
+    return new Map([...perAddress.keys()].map((address, k) => [address, Number(res[k * 2]?.[1] ?? 0)]));
   }
 
   private key(...parts: string[]): string {

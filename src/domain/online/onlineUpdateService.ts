@@ -88,28 +88,25 @@ export class OnlineUpdateService {
 
   /** One read, plan and write for `userIds`: which commits were written, and which users have more to apply. */
   private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; more: boolean })[]> {
-    const snapshots = await this.state.getMany(userIds);
+    // Who is subscribed is asked beside the states: the lists (most of the cost) are computed only for them, and
+    // a pushed list leans towards the shopper's current search intent, read next to their events.
+    const [snapshots, listened] = await Promise.all([this.state.getMany(userIds), this.pubsub.listenedTo('recs', userIds)]);
     const steady: number[] = [];
     const rebuild: number[] = [];
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
+    const watched = userIds.filter((u) => listened.has(u));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
-    const [pending, lastIds, listened] = await Promise.all([
+    const [pending, lastIds, watchedIntents] = await Promise.all([
       readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
       readLastEventIds(this.pool, rebuild.map((i) => userIds[i])),
-      this.pubsub.listenedTo('recs', userIds),
-    ]);
-    // A pushed list is what the shopper's query would return, so it leans towards their current search intent too:
-    // read for the watched shoppers only (the only ones whose list is computed), beside the rebuilds' reads.
-    const watched = userIds.filter((u) => listened.has(u));
-    const [rebuilt, watchedIntents] = await Promise.all([
-      Promise.all(
-        rebuild.map((i) => {
-          const last = lastIds.get(userIds[i]);
-          return last === undefined ? null : this.histories.fromDatabase(userIds[i], last).then((entries) => ({ entries, hwm: last.toString() }));
-        }),
-      ),
       this.recommendations.intentsOf(watched),
     ]);
+    const rebuilt = await Promise.all(
+      rebuild.map((i) => {
+        const last = lastIds.get(userIds[i]);
+        return last === undefined ? null : this.histories.fromDatabase(userIds[i], last).then((entries) => ({ entries, hwm: last.toString() }));
+      }),
+    );
     const intentOf = new Map(watched.map((u, k) => [u, watchedIntents[k]]));
 
     // Commits leave in chunks as they are planned, not after the whole batch: planning is the costly part, so the
