@@ -19,7 +19,7 @@ export interface SentEvent {
 
 const TRACK = `mutation($i: EventInput!) { trackEvent(input: $i) { eventId accepted } }`;
 
-function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, retried = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { agent, signal, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
@@ -32,7 +32,12 @@ function post(agent: http.Agent, url: URL, headers: Record<string, string>, body
     );
     // Generous: an overloaded server answering late is measured as late, not as lost.
     req.setTimeout(120_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', (err: Error & { code?: string }) => {
+      // The server closed an idle keep-alive connection just as this request went out on it: the request never
+      // reached it, so send it again once, as an HTTP client should (trackEvent is idempotent by eventId anyway).
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') post(agent, url, headers, body, signal, true).then(resolve, reject);
+      else reject(err);
+    });
     req.end(body);
   });
 }
