@@ -96,9 +96,10 @@ export async function sendPacedEvents(opts: {
             },
             (err: Error & { code?: string }) => {
               answered++;
-              // Abandoned at the end of the run (no answer) is not the same as a connection that failed.
-              if (err.name !== 'AbortError') record.answeredAt = performance.now();
-              record.failure = err.name === 'AbortError' ? 'no answer' : (err.code ?? err.message);
+              // Abandoned at the end of the run stays unanswered ("no answer"), unlike a connection that failed.
+              if (err.name === 'AbortError') return;
+              record.answeredAt = performance.now();
+              record.failure = err.code ?? err.message;
             },
           ),
         );
