@@ -188,7 +188,7 @@ export class FraudDetector {
 
   /** Adds each address's events to its minute counter; the counts after. */
   private async countAddresses(perAddress: Map<string, number>, minute: number): Promise<Map<string, number>> {
-    if (!perAddress.size) return perAddress;
+    if (!perAddress.size) return new Map();
     const p = this.redis.pipeline();
     for (const [address, count] of perAddress) {
       p.incrby(this.key('ip', address, String(minute)), count);
