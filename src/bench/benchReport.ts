@@ -287,6 +287,8 @@ export function renderMarkdown(r: BenchResults): string {
           row('`trackEvent` answered, p50 / p99', (x) => `${fmt(x.ackP50Ms)} / ${fmt(x.ackP99Ms)} ms`),
           row('lists published / delivered', (x) => `${fmtInt(x.published)} / ${fmtInt(x.delivered)}`),
           row('**event → push, p50 / p99**', (x) => `**${fmt(x.latencyP50Ms)} / ${fmt(x.latencyP99Ms)} ms**`),
+          row('of which event → published (API commit, worker update), p50 / p99', (x) => `${fmt(x.toPublishedP50Ms)} / ${fmt(x.toPublishedP99Ms)} ms`),
+          row('of which published → delivered (API fan-out), p50 / p99', (x) => `${fmt(x.publishedToDeliveredP50Ms)} / ${fmt(x.publishedToDeliveredP99Ms)} ms`),
           row('oldest event a push first reflected, p50 / p99', (x) => `${fmt(x.oldestCoveredP50Ms)} / ${fmt(x.oldestCoveredP99Ms)} ms`),
           row('events reflected by a push (others left the top 10 as it was)', (x) => fmtInt(x.eventsCoveredByPushes)),
           row("shoppers whose online state missed an event", (x) => String(x.usersBehind)),

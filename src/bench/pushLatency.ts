@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { KeySpace } from '../redis/redisConnections';
 import type { TrafficModel } from './benchData';
 import { sendPacedEvents, type SentEvent } from './pacedEvents';
-import { PublishedPushes, PushSubscribers } from './pushObservers';
+import { PublishedPushes, PushSubscribers, type PublishedPush } from './pushObservers';
 import type { SystemProcess } from './systemProcesses';
 import { countStored } from './ingestionLoad';
 import { percentile, progress } from './stats';
@@ -42,6 +42,14 @@ export interface PushLatencyResult {
   /** Same, from the oldest event the push was the first to reflect (coalesced events waited longest). */
   oldestCoveredP50Ms: number;
   oldestCoveredP99Ms: number;
+  /**
+   * The same latency split where the bench's own Redis listener saw the list published: event → published is the
+   * API's commit and the worker's update, published → delivered the API's fan-out to the subscriber.
+   */
+  toPublishedP50Ms: number;
+  toPublishedP99Ms: number;
+  publishedToDeliveredP50Ms: number;
+  publishedToDeliveredP99Ms: number;
   /** Events reflected by some push, and events whose list top did not change (no push is due for those). */
   eventsCoveredByPushes: number;
   /** Published lists whose event sequence went backwards or repeated for their shopper (must be 0). */
@@ -139,22 +147,25 @@ export async function benchmarkPushLatency(opts: {
 
   let outOfOrderPublished = 0;
   const lastPublished = new Map<string, bigint>();
-  const publishedByRecomm = new Map<string, bigint>();
+  const publishedByRecomm = new Map<string, PublishedPush>();
   for (const p of watcher.published) {
     const prev = lastPublished.get(p.userId);
     if (prev !== undefined && p.eventSeq <= prev) outOfOrderPublished++;
     lastPublished.set(p.userId, p.eventSeq);
-    publishedByRecomm.set(p.recommId, p.eventSeq);
+    publishedByRecomm.set(p.recommId, p);
   }
 
   const latencies: number[] = [];
   const oldest: number[] = [];
+  const toPublished: number[] = [];
+  const publishedToDelivered: number[] = [];
   let outOfOrderDelivered = 0;
   let covered = 0;
   const lastDelivered = new Map<string, bigint>();
   for (const d of subscribers.delivered) {
-    const seq = publishedByRecomm.get(d.recommId);
-    if (seq === undefined) continue;
+    const published = publishedByRecomm.get(d.recommId);
+    if (published === undefined) continue;
+    const seq = published.eventSeq;
     const prev = lastDelivered.get(d.userId) ?? -1n;
     if (seq <= prev) {
       outOfOrderDelivered++;
@@ -165,6 +176,8 @@ export async function benchmarkPushLatency(opts: {
     // A list reflecting only events from before this run (e.g. a catch-up of loaded history) is not timed.
     if (!newest) continue;
     latencies.push(d.at - newest.sentAt);
+    toPublished.push(published.at - newest.sentAt);
+    publishedToDelivered.push(d.at - published.at);
     const fresh = (seqsOfUser.get(d.userId) ?? []).filter((s) => s > prev && s <= seq);
     covered += fresh.length;
     oldest.push(d.at - fresh.reduce((m, s) => Math.min(m, (bySeq.get(s) as SentEvent).sentAt), Infinity));
@@ -208,6 +221,10 @@ export async function benchmarkPushLatency(opts: {
     latencyP99Ms: percentile(latencies, 99),
     oldestCoveredP50Ms: percentile(oldest, 50),
     oldestCoveredP99Ms: percentile(oldest, 99),
+    toPublishedP50Ms: percentile(toPublished, 50),
+    toPublishedP99Ms: percentile(toPublished, 99),
+    publishedToDeliveredP50Ms: percentile(publishedToDelivered, 50),
+    publishedToDeliveredP99Ms: percentile(publishedToDelivered, 99),
     eventsCoveredByPushes: covered,
     outOfOrderPublished,
     outOfOrderDelivered,

@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       const stored = results.pushLatencyCalm.storedOfAcknowledged + results.pushLatency.storedOfAcknowledged;
       results.storageBytesPerEvent = ((await eventsTableBytes(pool)) - bytesBefore) / Math.max(1, stored);
       for (const p of [results.pushLatencyCalm, results.pushLatency]) {
-        progress(`event→push at ${p.rate}/s: p50 ${p.latencyP50Ms.toFixed(1)} ms, p99 ${p.latencyP99Ms.toFixed(1)} ms; ${p.storedOfAcknowledged}/${p.acknowledged} stored; out of order ${p.outOfOrderPublished}/${p.outOfOrderDelivered}`);
+        progress(`event→push at ${p.rate}/s: p50 ${p.latencyP50Ms.toFixed(1)} ms, p99 ${p.latencyP99Ms.toFixed(1)} ms (to published ${p.toPublishedP50Ms.toFixed(1)} / ${p.toPublishedP99Ms.toFixed(1)} ms); ${p.storedOfAcknowledged}/${p.acknowledged} stored; out of order ${p.outOfOrderPublished}/${p.outOfOrderDelivered}`);
       }
     }
     if (!args.skip.has('costs')) {

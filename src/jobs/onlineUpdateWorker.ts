@@ -32,6 +32,7 @@ export class OnlineUpdateWorker {
   private closing = false;
   private lastReclaim = 0;
   private lastHeartbeat = 0;
+  private acking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly stream: OnlineUpdateStream,
@@ -55,7 +56,7 @@ export class OnlineUpdateWorker {
           await this.stream.heartbeat(this.consumer);
         }
         const entries = (await this.reclaim()) ?? (await this.read());
-        if (entries?.length) await this.handle(entries);
+        if (entries?.length) this.acknowledge(await this.handle(entries));
       } catch (err) {
         if (this.closing) break;
         // Redis restarted empty (it keeps nothing on disk here): the group is gone with the stream; make it again.
@@ -68,6 +69,7 @@ export class OnlineUpdateWorker {
         await sleep(1000);
       }
     }
+    await this.acking;
   }
 
   private async read(): Promise<StreamEntries | null> {
@@ -90,7 +92,8 @@ export class OnlineUpdateWorker {
     return entries.length ? entries : null;
   }
 
-  private async handle(entries: StreamEntries): Promise<void> {
+  /** Brings the batch's users up to date; the entry ids to acknowledge (none when closing mid-batch). */
+  private async handle(entries: StreamEntries): Promise<string[]> {
     const users = [...new Set(entries.flatMap(([, f]) => (f && f[0] === 'u' ? [f[1]] : [])))];
     for (let attempt = 1; users.length; attempt++) {
       try {
@@ -98,7 +101,7 @@ export class OnlineUpdateWorker {
         break;
       } catch (err) {
         // On close the batch stays pending for another worker to take over.
-        if (this.closing) return;
+        if (this.closing) return [];
         if (attempt >= ATTEMPTS) {
           this.log.error({ err, users: users.length }, 'online update failed; its users catch up with their next event');
           break;
@@ -107,8 +110,21 @@ export class OnlineUpdateWorker {
         await sleep(FIRST_RETRY_MS * 2 ** (attempt - 1));
       }
     }
-    const ids = entries.map(([id]) => id);
-    await this.blocking.multi().xack(this.stream.key, ONLINE_UPDATE_GROUP, ...ids).xdel(this.stream.key, ...ids).exec();
+    return entries.map(([id]) => id);
+  }
+
+  /**
+   * Not awaited: the next read follows the acknowledgement on the same connection, so both cost one round trip.
+   * One that fails leaves its entries pending, to be reclaimed and applied again (harmless: commits compare-and-set).
+   */
+  private acknowledge(ids: string[]): void {
+    if (!ids.length) return;
+    this.acking = this.blocking
+      .multi()
+      .xack(this.stream.key, ONLINE_UPDATE_GROUP, ...ids)
+      .xdel(this.stream.key, ...ids)
+      .exec()
+      .catch((err) => this.log.warn({ err: (err as Error).message, entries: ids.length }, 'acknowledgement failed; the entries will be reclaimed'));
   }
 
   /** Stops reading, waits for the batch in hand, and leaves the group if nothing of this consumer is pending. */

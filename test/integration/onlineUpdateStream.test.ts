@@ -1,5 +1,6 @@
 // The online-update stream and its workers against the real Redis and Postgres: batches, acknowledgement,
-// two workers on one shopper (compare-and-set), and entries a crashed worker left behind.
+// two workers on one shopper (compare-and-set), an erasure in the middle of an update, and entries a crashed
+// worker left behind.
 import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { createServices, type Services } from '../../src/app/services';
 import { createLogger } from '../../src/logger';
@@ -7,6 +8,7 @@ import { OnlineUpdateWorker } from '../../src/jobs/onlineUpdateWorker';
 import { ONLINE_UPDATE_GROUP } from '../../src/jobs/onlineUpdateStream';
 import { waitFor } from '../utils/graphqlClient';
 import { plantedEvents, plantedItems } from '../fixtures/plantedShop';
+import { UserHistoryReader } from '../../src/domain/users/userHistory';
 
 describe('online-update stream', () => {
   let env: TestEnv;
@@ -87,6 +89,27 @@ describe('online-update stream', () => {
     } finally {
       await off();
     }
+  });
+
+  it('an update that read a new shopper before their erasure does not bring their state back', async () => {
+    const userId = 'erased-mid-update';
+    await a.events.track({ userId, itemId: items[1], type: 'VIEW' });
+    await a.events.track({ userId, itemId: items[2], type: 'VIEW' });
+    // No online state yet, so the update rebuilds it from Postgres; deleteUser runs between that read and its write.
+    const fromDatabase = UserHistoryReader.prototype.fromDatabase;
+    UserHistoryReader.prototype.fromDatabase = async function (this: UserHistoryReader, ...args: Parameters<typeof fromDatabase>) {
+      const entries = await fromDatabase.apply(this, args);
+      if (args[0] === userId) expect(await a.users.delete(userId)).toBe(true);
+      return entries;
+    };
+    try {
+      const [outcome] = await a.online.applyMany([userId]);
+      expect(outcome.applied).toBe(2);
+    } finally {
+      UserHistoryReader.prototype.fromDatabase = fromDatabase;
+    }
+    expect(await a.redis.exists(...a.keys.allOfUser(userId))).toBe(0);
+    expect(await a.db.event.count({ where: { userId } })).toBe(0);
   });
 
   it('takes over the entries a crashed worker read and never acknowledged', async () => {

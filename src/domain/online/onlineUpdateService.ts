@@ -58,14 +58,16 @@ export class OnlineUpdateService {
   async applyMany(userIds: string[]): Promise<OnlineUpdateOutcome[]> {
     const outcomes = new Map(userIds.map((u) => [u, { applied: 0, pushed: false }]));
     const conflicts = new Map<string, number>();
+    const created = new Set<string>();
     let todo = [...outcomes.keys()];
     while (todo.length) {
       const next: string[] = [];
-      for (const { userId, written, more, applied, pushed } of await this.pass(todo)) {
+      for (const { userId, written, createdState, more, applied, pushed } of await this.pass(todo)) {
         if (written) {
           const o = outcomes.get(userId) as OnlineUpdateOutcome;
           o.applied += applied;
           o.pushed ||= pushed;
+          if (createdState) created.add(userId);
           if (more) next.push(userId);
           continue;
         }
@@ -78,16 +80,16 @@ export class OnlineUpdateService {
       }
       todo = next;
     }
-    // deleteUser erases Postgres first, then Redis. An update that read a user's events before the erasure may
-    // write their state after it: checking Postgres after the writes catches that, and erases it again.
-    const updated = [...outcomes].filter(([, o]) => o.applied > 0).map(([u]) => u);
-    const existing = await existingUsers(this.pool, updated);
-    await Promise.all(updated.filter((u) => !existing.has(u)).map((u) => this.state.delete(u)));
+    // deleteUser erases Postgres first, then Redis. A commit on a state read before the Redis erasure fails its
+    // compare-and-set, unless there was no state to compare: a state created from events read before the erasure
+    // would bring the user back. Checking Postgres after those writes (only those) catches that, and erases again.
+    const existing = await existingUsers(this.pool, [...created]);
+    await Promise.all([...created].filter((u) => !existing.has(u)).map((u) => this.state.delete(u)));
     return userIds.map((u) => outcomes.get(u) as OnlineUpdateOutcome);
   }
 
   /** One read, plan and write for `userIds`: which commits were written, and which users have more to apply. */
-  private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; more: boolean })[]> {
+  private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; createdState: boolean; more: boolean })[]> {
     // Who is subscribed is asked beside the states: the lists (most of the cost) are computed only for them, and
     // a pushed list leans towards the shopper's current search intent, read next to their events.
     const [snapshots, listened] = await Promise.all([this.state.getMany(userIds), this.pubsub.listenedTo('recs', userIds)]);
@@ -135,7 +137,14 @@ export class OnlineUpdateService {
     });
     send();
     const written = (await Promise.all(writes)).flat();
-    return plans.map((p, j) => ({ userId: p.commit.userId, written: written[j], more: p.more, applied: p.applied, pushed: p.pushes }));
+    return plans.map((p, j) => ({
+      userId: p.commit.userId,
+      written: written[j],
+      createdState: written[j] && p.commit.expect.hwm === '' && p.commit.expect.stale === '',
+      more: p.more,
+      applied: p.applied,
+      pushed: p.pushes,
+    }));
   }
 
   /**
