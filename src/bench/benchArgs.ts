@@ -36,6 +36,8 @@ export interface BenchArgs {
   renderFrom?: string;
   /** Directory the API and worker processes write V8 CPU profiles to (on graceful exit). */
   cpuProfileDir?: string;
+  /** CSV file of every timed push of the bar-rate event→push run (when sent, published, delivered). */
+  pushTrace?: string;
   /** Settings for the API and worker processes beyond the scratch deployment's (e.g. WORKER_NICE=0). */
   childEnv: Record<string, string>;
 }
@@ -60,6 +62,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                           their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
   --cpu-prof <dir>        the API and worker processes write V8 CPU profiles (.cpuprofile) there when they stop
+  --push-trace <file.csv> every timed push of the bar-rate event→push run: user, sent, published, delivered (ms)
   --env KEY=VALUE         a setting for the API and worker processes (repeatable), e.g. --env WORKER_NICE=0
 `;
 
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'render-from': { type: 'string' },
       'epoch-models': { type: 'string', default: 'mf' },
       'cpu-prof': { type: 'string' },
+      'push-trace': { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -140,6 +144,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     microOnly,
     renderFrom: values['render-from'],
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    pushTrace: values['push-trace'],
     childEnv: Object.fromEntries(
       values.env.map((kv) => {
         const at = kv.indexOf('=');

@@ -1,6 +1,7 @@
 // The bar for the event path: at a sustained event rate, event→push latency p50/p99 as a subscriber
 // sees it, no acknowledged event lost (stored and applied to the shopper's online state), and no shopper's
 // pushes out of order.
+import { writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import Redis from 'ioredis';
@@ -78,6 +79,8 @@ export async function benchmarkPushLatency(opts: {
   seconds: number;
   users: number;
   drain: () => Promise<number>;
+  /** CSV file for every timed push (milliseconds from the first event sent). */
+  trace?: string;
 }): Promise<PushLatencyResult> {
   const users = Math.min(opts.users, opts.traffic.users.length);
   const subscribedUsers = opts.traffic.users.slice(0, users);
@@ -159,6 +162,7 @@ export async function benchmarkPushLatency(opts: {
   const oldest: number[] = [];
   const toPublished: number[] = [];
   const publishedToDelivered: number[] = [];
+  const traceRows = ['user,sent_ms,published_ms,delivered_ms'];
   let outOfOrderDelivered = 0;
   let covered = 0;
   const lastDelivered = new Map<string, bigint>();
@@ -178,10 +182,13 @@ export async function benchmarkPushLatency(opts: {
     latencies.push(d.at - newest.sentAt);
     toPublished.push(published.at - newest.sentAt);
     publishedToDelivered.push(d.at - published.at);
+    if (opts.trace) traceRows.push([d.userId, newest.sentAt - first, published.at - first, d.at - first].map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join(','));
     const fresh = (seqsOfUser.get(d.userId) ?? []).filter((s) => s > prev && s <= seq);
     covered += fresh.length;
     oldest.push(d.at - fresh.reduce((m, s) => Math.min(m, (bySeq.get(s) as SentEvent).sentAt), Infinity));
   }
+
+  if (opts.trace) await writeFile(opts.trace, traceRows.join('\n') + '\n');
 
   // "Applied": each shopper's online state has moved past their newest stored event.
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });

@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     if (!args.skip.has('push')) {
       await drain();
       const bytesBefore = await eventsTableBytes(pool);
-      const pushRun = (rate: number, seconds: number) =>
+      const pushRun = (rate: number, seconds: number, trace?: string) =>
         benchmarkPushLatency({
           apis: [api],
           workers: [worker],
@@ -232,11 +232,12 @@ async function main(): Promise<void> {
           seconds,
           users: args.pushUsers,
           drain,
+          trace,
         });
       phase('event→push, gentle rate');
       results.pushLatencyCalm = await pushRun(args.calmRate, args.calmSeconds);
       phase('event→push, bar rate');
-      results.pushLatency = await pushRun(args.pushRate, args.pushSeconds);
+      results.pushLatency = await pushRun(args.pushRate, args.pushSeconds, args.pushTrace);
       const stored = results.pushLatencyCalm.storedOfAcknowledged + results.pushLatency.storedOfAcknowledged;
       results.storageBytesPerEvent = ((await eventsTableBytes(pool)) - bytesBefore) / Math.max(1, stored);
       for (const p of [results.pushLatencyCalm, results.pushLatency]) {
