@@ -5,7 +5,6 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { Redis } from 'ioredis';
 import { createRedis, KeySpace } from '../redis/redisConnections';
-import type { RecommendationsChanged } from '../pubsub/topics';
 import { sleep } from './stats';
 
 export interface DeliveredPush {
@@ -88,12 +87,10 @@ export class PublishedPushes {
     const watcher = new PublishedPushes(conn);
     const pattern = new KeySpace(prefix).channel('recs:*');
     conn.on('pmessage', (_pattern: string, _channel: string, message: string) => {
-      try {
-        const p = JSON.parse(message) as RecommendationsChanged;
-        watcher.published.push({ userId: p.userId, recommId: p.recommId, eventSeq: BigInt(p.eventSeq), at: performance.now() });
-      } catch {
-        /* not a list */
-      }
+      const userId = stringField(message, 'userId');
+      const recommId = stringField(message, 'recommId');
+      const eventSeq = stringField(message, 'eventSeq');
+      if (userId !== null && recommId !== null && eventSeq !== null) watcher.published.push({ userId, recommId, eventSeq: BigInt(eventSeq), at: performance.now() });
     });
     await conn.psubscribe(pattern);
     return watcher;
@@ -103,3 +100,16 @@ export class PublishedPushes {
     this.conn.disconnect();
   }
 }
+
+/**
+ * A top-level string field of a published list, read without parsing the whole message: the listener shares the
+ * cores with the system it measures, and a list of 50 items with reasons is ~13 KB (~50 µs to parse here).
+ * Only the list's own top-level fields are asked for, and their names do not occur inside its items.
+ */
+function stringField(message: string, name: 'userId' | 'recommId' | 'eventSeq'): string | null {
+  const match = FIELD_PATTERNS[name].exec(message);
+  return match ? (JSON.parse(match[1]) as string) : null;
+}
+
+const fieldPattern = (name: string) => new RegExp(`"${name}":("(?:[^"\\\\]|\\\\.)*")`);
+const FIELD_PATTERNS = { userId: fieldPattern('userId'), recommId: fieldPattern('recommId'), eventSeq: fieldPattern('eventSeq') };

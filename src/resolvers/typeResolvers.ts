@@ -14,7 +14,7 @@ export const typeResolvers = {
     },
   },
   ScoredItem: {
-    item: (scored: ServedItem & { item?: unknown }, _: unknown, ctx: GraphQLContext) => scored.item ?? ctx.services.items.get(scored.id),
+    item: (scored: ServedItem & { item?: unknown }, _: unknown, ctx: GraphQLContext) => scored.item ?? ctx.services.items.cachedOrGet(scored.id),
   },
   User: {
     eventCount: (user: UserRecord, _: unknown, ctx: GraphQLContext) => ctx.services.users.eventCount(user.id),

@@ -5,6 +5,8 @@ import { createTestEnv, type TestEnv } from '../utils/testEnv';
 import { startTestSystem, type TestSystem } from '../utils/testSystem';
 import { gqlOk, waitFor } from '../utils/graphqlClient';
 import { PERSONAL_FUSION, ensureContentModel, itemId, shopEvents, shopItems } from '../fixtures/searchShop';
+import { ContextPrior, contextFeatures } from '../../src/domain/recommendations/contextPrior';
+import { createLogger } from '../../src/logger';
 
 type Listed = { items: { score: number; item: { id: string; title: string; category: string }; reasons: { source: string; weight: number; explanation: string }[] }[] };
 const LIST = `items { score item { id title category } reasons { source weight explanation } }`;
@@ -32,6 +34,19 @@ describe('cold start and bundles', () => {
   afterAll(async () => {
     await sys?.stop();
     await env?.drop();
+  });
+
+  it('builds the same context prior a page of events at a time as in one read', async () => {
+    const model = sys.services.activeModel.get()!;
+    const paged = new ContextPrior(sys.services.db, createLogger('warn'), 300, 7);
+    await paged.refresh();
+    const features = [...contextFeatures({ device: 'mobile' }, new Date()), ...contextFeatures({ device: 'desktop', hour: 20, weekday: 2 }, new Date())];
+    const rows = sys.services.contextPrior.rowsFor(model, features);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    // The same items in the same order; scores as close as the events' decay between the two refreshes allows.
+    const pagedRows = paged.rowsFor(model, features);
+    expect(pagedRows.map((r) => r.indices)).toEqual(rows.map((r) => r.indices));
+    pagedRows.forEach((r, k) => r.scores.forEach((v, j) => expect(v).toBeCloseTo(rows[k].scores[j], 5)));
   });
 
   it('answers a new shopper from what sells in their context, diversified', async () => {

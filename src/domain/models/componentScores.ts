@@ -63,9 +63,11 @@ export class ComponentScores {
   headOf(c: number, n: number, skip: (u: number) => boolean, out: (u: number) => void): void {
     const row = this.rows[c];
     const toUnion = row.toUnion;
-    const eligible = toUnion ? (j: number) => toUnion[j] >= 0 && !skip(toUnion[j]) : (j: number) => !skip(j);
+    // In the component's own indices; the caller's predicate itself when they coincide (it runs per item scanned).
+    const skipLocal = toUnion ? (j: number) => toUnion[j] < 0 || skip(toUnion[j]) : skip;
+    const eligible = (j: number) => !skipLocal(j);
     if (row.scoreRow) {
-      const found = row.scoreRow.search(n, (j) => !eligible(j));
+      const found = row.scoreRow.search(n, skipLocal);
       if (Number.isNaN(row.range)) Object.assign(row, rangeOf(found));
       for (let k = 0; k < found.indices.length; k++) out(toUnion ? toUnion[found.indices[k]] : found.indices[k]);
       return;

@@ -37,7 +37,7 @@ export interface CandidateSources {
   pins: readonly number[];
 }
 
-/** A candidate set: union item ids by position, and the reverse lookup. */
+/** A candidate set: union item ids by position, and the reverse lookup. Every item but the pins passed `skip`. */
 export interface Candidates {
   items: Int32Array;
   /** Position of union item u in `items`, or -1. */

@@ -191,6 +191,14 @@ export class CatalogIndex {
     const minPrice = f.minPrice ?? null;
     const maxPrice = f.maxPrice ?? null;
     const size = a.size;
+    const skipInteracted = excludeInteracted && interacted.size > 0;
+    const skipExcluded = exclude !== undefined && exclude.size > 0;
+    // Most lists (every pushed one) have no filter: a predicate with only the checks that can fire, as it runs
+    // for every candidate a head or a ranking considers.
+    if (!cats && !excludedCats && !excludedIds.size && minPrice === null && maxPrice === null) {
+      const { known, inStock } = a;
+      return (i) => i >= size || known[i] === 0 || (inStockOnly && inStock[i] === 0) || (skipInteracted && interacted.has(i)) || (skipExcluded && exclude.has(i));
+    }
     return (i) => {
       if (i >= size || !a.known[i]) return true;
       if (inStockOnly && !a.inStock[i]) return true;

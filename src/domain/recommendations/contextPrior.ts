@@ -6,6 +6,8 @@ import type { Db } from '../../db/prismaClient';
 import type { Logger } from '../../logger';
 import { DEFAULT_EVENT_WEIGHTS, type EventTypeName } from '../../ml/interactions';
 import type { ServingModel } from '../models/servingModel';
+import { ScoreHeap } from '../../ml/scoreHeap';
+import { yieldToEventLoop } from '../../ml/training/trainingLoop';
 
 /** One context feature, e.g. { key: 'device', value: 'mobile' }. */
 export interface ContextFeature {
@@ -77,6 +79,7 @@ export function describeContext(features: ContextFeature[]): string {
 }
 
 interface EventContextRow {
+  id: bigint;
   item_id: string;
   type: string;
   occurred_at: Date;
@@ -92,6 +95,9 @@ interface EventContextRow {
 const RECENT_EVENTS = 100_000;
 const TOP_PER_FEATURE = 500;
 const HALF_LIFE_DAYS = 7;
+// Rows per query of a refresh. Every API and worker process refreshes in the event loop that serves lists: read
+// at once, 100,000 rows held it for ~0.5 s (Prisma builds a result's objects in one step), a burst of late pushes.
+const REFRESH_PAGE = 2000;
 
 export class ContextPrior {
   /** "device=mobile" -> item id -> 0..1 (the feature's best item is 1). */
@@ -108,6 +114,7 @@ export class ContextPrior {
     private readonly db: Db,
     private readonly log: Logger,
     private readonly refreshSeconds = 300,
+    private readonly pageSize = REFRESH_PAGE,
   ) {}
 
   async start(): Promise<void> {
@@ -132,42 +139,59 @@ export class ContextPrior {
     return this.refreshing;
   }
 
+  /** The newest RECENT_EVENTS events, a page per query, each page folded in before the next is read. */
   private async aggregate(): Promise<void> {
-    const rows = await this.db.$queryRawUnsafe<EventContextRow[]>(
-      `SELECT item_id, type::text AS type, occurred_at, context->>'device' AS device, context->>'country' AS country,
-              coalesce(context->>'pageType', context->>'page') AS page, context->>'timeOfDay' AS time_of_day,
-              context->>'hour' AS hour, coalesce(context->>'weekday', context->>'dayOfWeek') AS weekday
-       FROM events WHERE item_id IS NOT NULL AND NOT flagged ORDER BY id DESC LIMIT $1`,
-      RECENT_EVENTS,
-    );
     const now = Date.now();
     const rate = Math.LN2 / (HALF_LIFE_DAYS * 86400_000);
     const counts = new Map<string, Map<string, number>>();
     const featureTotals = new Map<string, number>();
     const itemTotals = new Map<string, number>();
     let total = 0;
-    for (const r of rows) {
-      const w = (DEFAULT_EVENT_WEIGHTS[r.type as EventTypeName] ?? 0) * Math.exp(-rate * Math.max(0, now - r.occurred_at.getTime()));
-      if (!(w > 0)) continue;
-      total += w;
-      itemTotals.set(r.item_id, (itemTotals.get(r.item_id) ?? 0) + w);
-      const ctx = { device: r.device, country: r.country, page: r.page, timeOfDay: r.time_of_day, hour: r.hour, weekday: r.weekday };
-      for (const f of contextFeatures(ctx, r.occurred_at)) {
-        const key = `${f.key}=${f.value}`;
-        let m = counts.get(key);
-        if (!m) counts.set(key, (m = new Map()));
-        m.set(r.item_id, (m.get(r.item_id) ?? 0) + w);
-        featureTotals.set(key, (featureTotals.get(key) ?? 0) + w);
+    let before: bigint | null = null;
+    for (let read = 0; read < RECENT_EVENTS; ) {
+      const limit = Math.min(this.pageSize, RECENT_EVENTS - read);
+      const rows: EventContextRow[] = await this.db.$queryRawUnsafe<EventContextRow[]>(
+        `SELECT id, item_id, type::text AS type, occurred_at, context->>'device' AS device, context->>'country' AS country,
+                coalesce(context->>'pageType', context->>'page') AS page, context->>'timeOfDay' AS time_of_day,
+                context->>'hour' AS hour, coalesce(context->>'weekday', context->>'dayOfWeek') AS weekday
+         FROM events WHERE item_id IS NOT NULL AND NOT flagged AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $1`,
+        limit,
+        before,
+      );
+      for (const r of rows) {
+        const w = (DEFAULT_EVENT_WEIGHTS[r.type as EventTypeName] ?? 0) * Math.exp(-rate * Math.max(0, now - r.occurred_at.getTime()));
+        if (!(w > 0)) continue;
+        total += w;
+        itemTotals.set(r.item_id, (itemTotals.get(r.item_id) ?? 0) + w);
+        const ctx = { device: r.device, country: r.country, page: r.page, timeOfDay: r.time_of_day, hour: r.hour, weekday: r.weekday };
+        for (const f of contextFeatures(ctx, r.occurred_at)) {
+          const key = `${f.key}=${f.value}`;
+          let m = counts.get(key);
+          if (!m) counts.set(key, (m = new Map()));
+          m.set(r.item_id, (m.get(r.item_id) ?? 0) + w);
+          featureTotals.set(key, (featureTotals.get(key) ?? 0) + w);
+        }
       }
+      read += rows.length;
+      if (rows.length < limit) break;
+      before = rows[rows.length - 1].id;
     }
     const byFeature = new Map<string, Map<string, number>>();
     for (const [key, m] of counts) {
+      // The feature's best items, a heap over its items (a feature may hold most of the catalogue), one feature per
+      // turn of the event loop. Ties keep the order the items were first met in.
       const ft = featureTotals.get(key) as number;
-      const scored = [...m].map(([item, c]) => [item, c * Math.sqrt(c / ft / ((itemTotals.get(item) as number) / total))] as const);
-      scored.sort((a, b) => b[1] - a[1]);
-      const top = scored.slice(0, TOP_PER_FEATURE);
-      const max = top[0]?.[1] ?? 0;
-      if (max > 0) byFeature.set(key, new Map(top.map(([item, s]) => [item, s / max])));
+      const items: string[] = [];
+      const heap = new ScoreHeap(TOP_PER_FEATURE);
+      for (const [item, c] of m) {
+        const s = c * Math.sqrt(c / ft / ((itemTotals.get(item) as number) / total));
+        if (s >= heap.threshold) heap.offer(items.length, s);
+        items.push(item);
+      }
+      const top = heap.result();
+      const max = top.scores[0] ?? 0;
+      if (max > 0) byFeature.set(key, new Map(Array.from(top.indices, (k, r) => [items[k], top.scores[r] / max])));
+      await yieldToEventLoop();
     }
     this.byFeature = byFeature;
   }

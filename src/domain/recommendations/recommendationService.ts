@@ -214,9 +214,11 @@ export class RecommendationService {
       const scores = components.restrict(items);
       const contextPhrase = this.addSignalsAt(model, scores, candidates, history.items.length, contextRows, intent) ? describeContext(features) : undefined;
       if (multipliers) applyMultipliers(scores.fused, multipliers, items);
+      // Candidates passed `skip` when they joined, except pinned items, which join whatever it says.
+      const pinned = new Set(pins.map((p) => p.index));
       const list = assembleList({
         scores: scores.fused,
-        skip: (k) => skip(items[k]),
+        skip: pinned.size ? (k) => pinned.has(items[k]) && skip(items[k]) : () => false,
         limit,
         offset,
         categoryOf: (k) => this.catalog.categoryOf(model, items[k]),
