@@ -157,7 +157,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const armModels = new ArmModels(versions, catalog, log.child({ module: 'experiments' }));
   const experiments = new ExperimentService(db, new ExperimentStore(db), versions, activeModel, armModels, log.child({ module: 'experiments' }));
   const rules = new RuleService(db, pubsub, log.child({ module: 'rules' }));
-  const contextPrior = new ContextPrior(db, log.child({ module: 'contextPrior' }));
+  const contextPrior = new ContextPrior(eventPool, log.child({ module: 'contextPrior' }));
   const intent = new SearchIntentStore(redis, keys, config.visitSeconds);
   const recommendations = new RecommendationService(new ExperimentRouter(activeModel, experiments, armModels), catalog, histories, impressions, config.onlineUpdates, {
     rules,

@@ -7,6 +7,7 @@ import { gqlOk, waitFor } from '../utils/graphqlClient';
 import { PERSONAL_FUSION, ensureContentModel, itemId, shopEvents, shopItems } from '../fixtures/searchShop';
 import { ContextPrior, contextFeatures } from '../../src/domain/recommendations/contextPrior';
 import { createLogger } from '../../src/logger';
+import { createGenericPlanPool } from '../../src/db/genericPlanPool';
 
 type Listed = { items: { score: number; item: { id: string; title: string; category: string }; reasons: { source: string; weight: number; explanation: string }[] }[] };
 const LIST = `items { score item { id title category } reasons { source weight explanation } }`;
@@ -38,8 +39,9 @@ describe('cold start and bundles', () => {
 
   it('builds the same context prior a page of events at a time as in one read', async () => {
     const model = sys.services.activeModel.get()!;
-    const paged = new ContextPrior(sys.services.db, createLogger('warn'), 300, 7);
-    await paged.refresh();
+    const pool = createGenericPlanPool(env.databaseUrl, 1);
+    const paged = new ContextPrior(pool, createLogger('warn'), 300, 7);
+    await paged.refresh().finally(() => pool.end());
     const features = [...contextFeatures({ device: 'mobile' }, new Date()), ...contextFeatures({ device: 'desktop', hour: 20, weekday: 2 }, new Date())];
     const rows = sys.services.contextPrior.rowsFor(model, features);
     expect(rows.length).toBeGreaterThanOrEqual(2);

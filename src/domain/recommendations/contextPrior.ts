@@ -2,7 +2,7 @@
 // evenings. Built from the recent event log (the context stored with each event) and refreshed periodically;
 // at request time the features of the request's context pick their top items. It answers shoppers with no
 // history (cold start) and nudges everyone else's list towards what fits the moment.
-import type { Db } from '../../db/prismaClient';
+import type { Pool } from 'pg';
 import type { Logger } from '../../logger';
 import { DEFAULT_EVENT_WEIGHTS, type EventTypeName } from '../../ml/interactions';
 import type { ServingModel } from '../models/servingModel';
@@ -36,6 +36,11 @@ function daypartOfHour(hour: number): (typeof DAYPARTS)[number] {
  * context (timeOfDay, hour, weekday) when the client sends it, else from `at` (UTC).
  */
 export function contextFeatures(context: Record<string, unknown> | null | undefined, at: Date): ContextFeature[] {
+  return contextFeaturesAt(context, at.getUTCHours(), at.getUTCDay());
+}
+
+/** contextFeatures with the moment given as its UTC hour (0-23) and weekday (0 = Sunday). */
+export function contextFeaturesAt(context: Record<string, unknown> | null | undefined, utcHour: number, utcDay: number): ContextFeature[] {
   const c = context ?? {};
   const out: ContextFeature[] = [];
   const device = label(c.device);
@@ -49,10 +54,10 @@ export function contextFeatures(context: Record<string, unknown> | null | undefi
   const daypart =
     timeOfDay && (DAYPARTS as readonly string[]).includes(timeOfDay)
       ? timeOfDay
-      : daypartOfHour(Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : at.getUTCHours());
+      : daypartOfHour(Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : utcHour);
   out.push({ key: 'daypart', value: daypart });
   const rawDay = label(c.weekday ?? c.dayOfWeek);
-  let day = at.getUTCDay();
+  let day = utcDay;
   if (rawDay !== null) {
     const named = WEEKDAY_NAMES.findIndex((n) => n.startsWith(rawDay.slice(0, 3)));
     if (/^[0-6]$/.test(rawDay)) day = Number(rawDay);
@@ -78,17 +83,15 @@ export function describeContext(features: ContextFeature[]): string {
   return parts.join(' ');
 }
 
-interface EventContextRow {
-  id: bigint;
-  item_id: string;
-  type: string;
-  occurred_at: Date;
-  device: string | null;
-  country: string | null;
-  page: string | null;
-  time_of_day: string | null;
-  hour: string | null;
-  weekday: string | null;
+/** A page row: id, item, type, occurred_at in epoch milliseconds, then the raw context fields features read. */
+type EventContextRow = [id: string, itemId: string, type: string, occurredMs: number, device: string | null, country: string | null, page: string | null, timeOfDay: string | null, hour: string | null, weekday: string | null];
+
+/** One feature value's running sums while a refresh reads the events. */
+interface FeatureCounts {
+  key: string;
+  total: number;
+  /** Decayed weight by item (index into the refresh's item ids). */
+  items: Map<number, number>;
 }
 
 // Recent events read per refresh, items kept per feature value, and how fast older events fade.
@@ -96,8 +99,10 @@ const RECENT_EVENTS = 100_000;
 const TOP_PER_FEATURE = 500;
 const HALF_LIFE_DAYS = 7;
 // Rows per query of a refresh. Every API and worker process refreshes in the event loop that serves lists: read
-// at once, 100,000 rows held it for ~0.5 s (Prisma builds a result's objects in one step), a burst of late pushes.
+// at once through Prisma, 100,000 rows held it for ~0.5 s and cost ~1 s of CPU, a burst of late pushes.
 const REFRESH_PAGE = 2000;
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_DAY = 86_400_000;
 
 export class ContextPrior {
   /** "device=mobile" -> item id -> 0..1 (the feature's best item is 1). */
@@ -111,7 +116,8 @@ export class ContextPrior {
   private refreshing: Promise<void> | null = null;
 
   constructor(
-    private readonly db: Db,
+    /** Runs a refresh's pages as one prepared statement (createGenericPlanPool). */
+    private readonly pool: Pool,
     private readonly log: Logger,
     private readonly refreshSeconds = 300,
     private readonly pageSize = REFRESH_PAGE,
@@ -143,54 +149,75 @@ export class ContextPrior {
   private async aggregate(): Promise<void> {
     const now = Date.now();
     const rate = Math.LN2 / (HALF_LIFE_DAYS * 86400_000);
-    const counts = new Map<string, Map<string, number>>();
-    const featureTotals = new Map<string, number>();
-    const itemTotals = new Map<string, number>();
+    // Items as small integers, and each distinct raw context (with the UTC hour and weekday) resolved to its
+    // features' sums once: the events repeat a few contexts, and a refresh reads every one of them.
+    const itemIds: string[] = [];
+    const itemIndex = new Map<string, number>();
+    const itemTotals: number[] = [];
+    const features = new Map<string, FeatureCounts>();
+    const countsOf = new Map<string, FeatureCounts[]>();
     let total = 0;
-    let before: bigint | null = null;
+    // One condition the index answers on every page (an OR with "no bound yet" made the generic plan scan from the
+    // newest event each time).
+    let before = '9223372036854775807';
     for (let read = 0; read < RECENT_EVENTS; ) {
       const limit = Math.min(this.pageSize, RECENT_EVENTS - read);
-      const rows: EventContextRow[] = await this.db.$queryRawUnsafe<EventContextRow[]>(
-        `SELECT id, item_id, type::text AS type, occurred_at, context->>'device' AS device, context->>'country' AS country,
-                coalesce(context->>'pageType', context->>'page') AS page, context->>'timeOfDay' AS time_of_day,
-                context->>'hour' AS hour, coalesce(context->>'weekday', context->>'dayOfWeek') AS weekday
-         FROM events WHERE item_id IS NOT NULL AND NOT flagged AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $1`,
-        limit,
-        before,
-      );
-      for (const r of rows) {
-        const w = (DEFAULT_EVENT_WEIGHTS[r.type as EventTypeName] ?? 0) * Math.exp(-rate * Math.max(0, now - r.occurred_at.getTime()));
+      const { rows }: { rows: EventContextRow[] } = await this.pool.query<EventContextRow>({
+        name: 'context-prior-page',
+        text: `SELECT id, item_id, type::text, (extract(epoch FROM occurred_at) * 1000)::float8, context->>'device', context->>'country',
+                coalesce(context->>'pageType', context->>'page'), context->>'timeOfDay', context->>'hour', coalesce(context->>'weekday', context->>'dayOfWeek')
+         FROM events WHERE item_id IS NOT NULL AND NOT flagged AND id < $2::bigint ORDER BY id DESC LIMIT $1`,
+        values: [limit, before],
+        rowMode: 'array',
+      });
+      for (const [, itemId, type, at, device, country, page, timeOfDay, hour, weekday] of rows) {
+        const w = (DEFAULT_EVENT_WEIGHTS[type as EventTypeName] ?? 0) * Math.exp(-rate * Math.max(0, now - at));
         if (!(w > 0)) continue;
         total += w;
-        itemTotals.set(r.item_id, (itemTotals.get(r.item_id) ?? 0) + w);
-        const ctx = { device: r.device, country: r.country, page: r.page, timeOfDay: r.time_of_day, hour: r.hour, weekday: r.weekday };
-        for (const f of contextFeatures(ctx, r.occurred_at)) {
-          const key = `${f.key}=${f.value}`;
-          let m = counts.get(key);
-          if (!m) counts.set(key, (m = new Map()));
-          m.set(r.item_id, (m.get(r.item_id) ?? 0) + w);
-          featureTotals.set(key, (featureTotals.get(key) ?? 0) + w);
+        let item = itemIndex.get(itemId);
+        if (item === undefined) {
+          itemIndex.set(itemId, (item = itemIds.length));
+          itemIds.push(itemId);
+          itemTotals.push(0);
+        }
+        itemTotals[item] += w;
+        const utcHour = Math.floor(at / MS_PER_HOUR) % 24;
+        const utcDay = (Math.floor(at / MS_PER_DAY) + 4) % 7; // 1970-01-01 was a Thursday
+        // Postgres text holds no NUL, so NUL both separates the fields and stands for an absent one.
+        const raw = `${device ?? '\0'}\0${country ?? '\0'}\0${page ?? '\0'}\0${timeOfDay ?? '\0'}\0${hour ?? '\0'}\0${weekday ?? '\0'}\0${utcHour}\0${utcDay}`;
+        let counts = countsOf.get(raw);
+        if (!counts) {
+          counts = contextFeaturesAt({ device, country, page, timeOfDay, hour, weekday }, utcHour, utcDay).map(({ key, value }) => {
+            const name = `${key}=${value}`;
+            let f = features.get(name);
+            if (!f) features.set(name, (f = { key: name, total: 0, items: new Map() }));
+            return f;
+          });
+          countsOf.set(raw, counts);
+        }
+        for (const f of counts) {
+          f.total += w;
+          f.items.set(item, (f.items.get(item) ?? 0) + w);
         }
       }
       read += rows.length;
       if (rows.length < limit) break;
-      before = rows[rows.length - 1].id;
+      before = rows[rows.length - 1][0];
     }
     const byFeature = new Map<string, Map<string, number>>();
-    for (const [key, m] of counts) {
+    for (const f of features.values()) {
       // The feature's best items, a heap over its items (a feature may hold most of the catalogue), one feature per
       // turn of the event loop. Ties keep the order the items were first met in.
-      const ft = featureTotals.get(key) as number;
-      const items: string[] = [];
+      const order: number[] = [];
       const heap = new ScoreHeap(TOP_PER_FEATURE);
-      for (const [item, c] of m) {
-        const s = c * Math.sqrt(c / ft / ((itemTotals.get(item) as number) / total));
-        if (s >= heap.threshold) heap.offer(items.length, s);
-        items.push(item);
+      for (const [item, c] of f.items) {
+        const s = c * Math.sqrt(c / f.total / (itemTotals[item] / total));
+        if (s >= heap.threshold) heap.offer(order.length, s);
+        order.push(item);
       }
       const top = heap.result();
       const max = top.scores[0] ?? 0;
-      if (max > 0) byFeature.set(key, new Map(Array.from(top.indices, (k, r) => [items[k], top.scores[r] / max])));
+      if (max > 0) byFeature.set(f.key, new Map(Array.from(top.indices, (k, r) => [itemIds[order[k]], top.scores[r] / max])));
       await yieldToEventLoop();
     }
     this.byFeature = byFeature;
