@@ -157,8 +157,8 @@ export class ContextPrior {
     const features = new Map<string, FeatureCounts>();
     const countsOf = new Map<string, FeatureCounts[]>();
     let total = 0;
-    // One condition the index answers on every page (an OR with "no bound yet" made the generic plan scan from the
-    // newest event each time).
+    // A bound on every page, the first one past any id: an OR for "no bound yet" is no index condition in a generic
+    // plan.
     let before = '9223372036854775807';
     for (let read = 0; read < RECENT_EVENTS; ) {
       const limit = Math.min(this.pageSize, RECENT_EVENTS - read);
