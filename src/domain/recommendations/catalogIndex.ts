@@ -193,18 +193,13 @@ export class CatalogIndex {
     const size = a.size;
     const skipInteracted = excludeInteracted && interacted.size > 0;
     const skipExcluded = exclude !== undefined && exclude.size > 0;
-    // Most lists (every pushed one) have no filter: a predicate with only the checks that can fire, as it runs
-    // for every candidate a head or a ranking considers.
-    if (!cats && !excludedCats && !excludedIds.size && minPrice === null && maxPrice === null) {
-      const { known, inStock } = a;
-      return (i) => i >= size || known[i] === 0 || (inStockOnly && inStock[i] === 0) || (skipInteracted && interacted.has(i)) || (skipExcluded && exclude.has(i));
-    }
+    const { known, inStock } = a;
+    // Every list's checks; most lists (every pushed one) have no filter and run these alone, for every candidate
+    // a head or a ranking considers.
+    const unservable = (i: number) => i >= size || known[i] === 0 || (inStockOnly && inStock[i] === 0) || (skipInteracted && interacted.has(i)) || (skipExcluded && exclude.has(i));
+    if (!cats && !excludedCats && !excludedIds.size && minPrice === null && maxPrice === null) return unservable;
     return (i) => {
-      if (i >= size || !a.known[i]) return true;
-      if (inStockOnly && !a.inStock[i]) return true;
-      if (excludeInteracted && interacted.has(i)) return true;
-      if (excludedIds.has(i)) return true;
-      if (exclude?.has(i)) return true;
+      if (unservable(i) || excludedIds.has(i)) return true;
       const c = a.category[i];
       if (cats && (c === null || !cats.has(c))) return true;
       if (excludedCats && c !== null && excludedCats.has(c)) return true;
