@@ -99,7 +99,8 @@ const RECENT_EVENTS = 100_000;
 const TOP_PER_FEATURE = 500;
 const HALF_LIFE_DAYS = 7;
 // Rows per query of a refresh. Every API and worker process refreshes in the event loop that serves lists: read
-// at once through Prisma, 100,000 rows held it for ~0.5 s and cost ~1 s of CPU, a burst of late pushes.
+// at once, 100,000 rows held a loaded worker for hundreds of ms, a burst of late pushes. What a refresh costs:
+// src/bench/contextPriorRefresh.ts.
 const REFRESH_PAGE = 2000;
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_DAY = 86_400_000;
