@@ -85,14 +85,16 @@ export class PublishedPushes {
   static async open(redisUrl: string, prefix: string): Promise<PublishedPushes> {
     const conn = createRedis(redisUrl, 'bench:push-listener');
     const watcher = new PublishedPushes(conn);
-    const pattern = new KeySpace(prefix).channel('recs:*');
+    // Whole lists and their heads (subscriptions of at most 10 items listen to the heads).
+    const keys = new KeySpace(prefix);
+    const patterns = [keys.channel('recs:*'), keys.channel('recs-head:*')];
     conn.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       const userId = stringField(message, 'userId');
       const recommId = stringField(message, 'recommId');
       const eventSeq = stringField(message, 'eventSeq');
       if (userId !== null && recommId !== null && eventSeq !== null) watcher.published.push({ userId, recommId, eventSeq: BigInt(eventSeq), at: performance.now() });
     });
-    await conn.psubscribe(pattern);
+    await conn.psubscribe(...patterns);
     return watcher;
   }
 

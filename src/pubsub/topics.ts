@@ -17,6 +17,12 @@ export interface RecommendationsChanged {
   eventSeq: string;
 }
 
+/**
+ * Subscribers asking for at most this many items listen on 'recs-head', whose lists hold only their head; deeper
+ * ones on 'recs' (the whole cached list). The online updater computes a list only as deep as someone listens.
+ */
+export const PUSH_HEAD_DEPTH = 10;
+
 export interface ModelPublished {
   versionId: number;
 }
@@ -63,6 +69,7 @@ export interface RulesChanged {
 
 export interface TopicPayloads {
   recs: RecommendationsChanged;
+  'recs-head': RecommendationsChanged;
   'model:published': ModelPublished;
   'items:changed': ItemsChanged;
   'user:deleted': UserDeleted;

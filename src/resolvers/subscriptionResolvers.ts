@@ -1,8 +1,8 @@
-// Subscription resolvers. recommendationsUpdated listens on the user's Redis topic, so a push caused on any
-// server or worker reaches subscribers on every server; it ends when the user is deleted.
+// Subscription resolvers. recommendationsUpdated listens on the user's Redis topic (the head topic for a short
+// list), so a push caused on any server or worker reaches subscribers on every server; it ends when the user is deleted.
 import { requireRole } from '../domain/auth/apiKeyAuth';
 import { checkLimit } from '../domain/inputLimits';
-import type { RecommendationsChanged } from '../pubsub/topics';
+import { PUSH_HEAD_DEPTH, type RecommendationsChanged } from '../pubsub/topics';
 import type { ServedList } from '../domain/recommendations/recommendationService';
 import type { GraphQLContext } from './context';
 
@@ -24,7 +24,9 @@ export const subscriptionResolvers = {
       const limit = checkLimit(args.limit);
       // Lists reflect events up to eventSeq; one older than the last delivered is stale, so it is dropped.
       let lastSeq = -1n;
-      const iterator = await ctx.services.pubsub.iterate('recs', userId, (p) => {
+      // A short list comes from the head topic, so the online updater need not rank and send a deep one for it.
+      const topic = limit <= PUSH_HEAD_DEPTH ? 'recs-head' : 'recs';
+      const iterator = await ctx.services.pubsub.iterate(topic, userId, (p) => {
         const seq = BigInt(p.eventSeq);
         if (seq < lastSeq) return undefined;
         lastSeq = seq;

@@ -81,7 +81,7 @@ describe('online pushes', () => {
     await w.close();
 
     // Nobody listens again: the last list is forgotten, so the next subscriber gets a push even for an unchanged list.
-    await waitFor(async () => ((await sys.services.pubsub.listenedTo('recs', ['unwatched'])).size === 0 ? true : null), 5000);
+    await waitFor(async () => ((await sys.services.pubsub.listenedTo('recs-head', ['unwatched'])).size === 0 ? true : null), 5000);
     await track(3, 'p-outdoor-2');
     expect((await applied(3)).lastList).toEqual([]);
     w = watch();
@@ -91,6 +91,39 @@ describe('online pushes', () => {
       await waitFor(async () => w.sub.received.length > 0 || null, 15000);
     } finally {
       await w.close();
+    }
+  });
+
+  it('ranks a pushed list only as deep as its subscribers ask, and a short subscription gets the head of the deep one', async () => {
+    type Pushed = { recommendationsUpdated: { recommId: string; items: { item: { id: string } }[] } };
+    const track = (k: number, itemId: string) =>
+      gqlOk(sys.url, env.clientKey, `mutation($i: EventInput!) { trackEvent(input: $i) { accepted } }`, { i: { eventId: `depths-${k}`, userId: 'depths', itemId, type: 'VIEW' } });
+    const lastList = async () => (await sys.services.userState.getMany(['depths']))[0].lastList;
+    const client = wsClient(sys.url, env.clientKey);
+    const shallow = collect<Pushed>(client, `subscription { recommendationsUpdated(userId: "depths", limit: 3) { recommId items { item { id } } } }`, {});
+    let deep: ReturnType<typeof collect<Pushed>> | null = null;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await track(1, 'p-outdoor-2');
+      await waitFor(async () => shallow.received.length > 0 || null, 15000);
+      // Only the head was ranked: the list kept for change detection is PUSH_HEAD_DEPTH (10) long, not 39.
+      expect(await lastList()).toHaveLength(10);
+      expect(shallow.received[0].recommendationsUpdated.items).toHaveLength(3);
+
+      deep = collect<Pushed>(client, `subscription { recommendationsUpdated(userId: "depths", limit: 20) { recommId items { item { id } } } }`, {});
+      await new Promise((r) => setTimeout(r, 300));
+      const before = shallow.received.length;
+      await track(2, 'p-kitchen-1');
+      const [d] = await waitFor(async () => (deep!.received.length > 0 && shallow.received.length > before ? deep!.received : null), 15000);
+      const s = shallow.received[shallow.received.length - 1];
+      expect(d.recommendationsUpdated.items).toHaveLength(20);
+      expect(s.recommendationsUpdated.recommId).toBe(d.recommendationsUpdated.recommId);
+      expect(s.recommendationsUpdated.items).toEqual(d.recommendationsUpdated.items.slice(0, 3));
+      expect((await lastList())?.length).toBeGreaterThan(20);
+    } finally {
+      shallow.dispose();
+      deep?.dispose();
+      await client.dispose();
     }
   });
 

@@ -63,7 +63,8 @@ describe('two API servers and two workers, as separate processes', () => {
       const m = JSON.parse(message) as { userId: string; recommId: string; eventSeq: string };
       published.push({ userId: m.userId, recommId: m.recommId, eventSeq: BigInt(m.eventSeq) });
     });
-    await listener.psubscribe(keys.channel('recs:*'));
+    // Subscriptions of at most 10 items listen on the heads of the lists (recs-head), deeper ones on recs.
+    await listener.psubscribe(keys.channel('recs:*'), keys.channel('recs-head:*'));
     const clients = urls.map((url) => wsClient(url, env.clientKey));
     const subs = clients.map((client) =>
       collect<{ recommendationsUpdated: { recommId: string } }>(client, `subscription { recommendationsUpdated(userId: "${SHOPPERS[0]}", limit: 5) { recommId } }`, {}),

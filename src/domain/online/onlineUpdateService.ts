@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../../logger';
 import type { RedisPubSub } from '../../pubsub/redisPubSub';
-import type { RecommendationsChanged } from '../../pubsub/topics';
+import { PUSH_HEAD_DEPTH, type RecommendationsChanged } from '../../pubsub/topics';
 import type { RecommendationService } from '../recommendations/recommendationService';
 import type { Intent } from '../recommendations/searchIntent';
 import type { UserStateStore, HistoryEntry, StateSnapshot, StateCommit } from '../users/userStateStore';
@@ -27,6 +27,12 @@ const PAGE = 500;
 const MAX_CONFLICTS = 3;
 // Users whose commits are sent together while the rest of a batch is planned.
 const COMMIT_CHUNK = 8;
+
+/** Whether someone listens to a user's whole list ('recs') and to its head ('recs-head'). */
+interface Listeners {
+  deep: boolean;
+  shallow: boolean;
+}
 
 /** One user's pass: the commit to write, and whether more of their events wait behind it. */
 interface PlannedPass {
@@ -92,11 +98,16 @@ export class OnlineUpdateService {
   private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; createdState: boolean; more: boolean })[]> {
     // Who is subscribed is asked beside the states: the lists (most of the cost) are computed only for them, and
     // a pushed list leans towards the shopper's current search intent, read next to their events.
-    const [snapshots, listened] = await Promise.all([this.state.getMany(userIds), this.pubsub.listenedTo('recs', userIds)]);
+    const [snapshots, deep, shallow] = await Promise.all([
+      this.state.getMany(userIds),
+      this.pubsub.listenedTo('recs', userIds),
+      this.pubsub.listenedTo('recs-head', userIds),
+    ]);
+    const listeners = (u: string): Listeners => ({ deep: deep.has(u), shallow: shallow.has(u) });
     const steady: number[] = [];
     const rebuild: number[] = [];
     snapshots.forEach((s, i) => (s.state ? steady : rebuild).push(i));
-    const watched = userIds.filter((u) => listened.has(u));
+    const watched = userIds.filter((u) => deep.has(u) || shallow.has(u));
     // No state (new user, Redis lost it, or marked stale): rebuild the window from Postgres, the source of truth.
     const [pending, lastIds, watchedIntents] = await Promise.all([
       readPendingEvents(this.pool, steady.map((i) => ({ userId: userIds[i], after: snapshots[i].hwm })), PAGE),
@@ -129,11 +140,11 @@ export class OnlineUpdateService {
       if (!rows.length) return;
       const entries = rows.filter((r) => !r.flagged).flatMap((r) => toHistoryEntry(r) ?? []);
       const more = rows.length === PAGE;
-      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listened.has(userIds[i]), intentOf.get(userIds[i]) ?? null));
+      add(this.plan(userIds[i], snapshots[i], entries, rows[rows.length - 1].id.toString(), false, rows.length, more, listeners(userIds[i]), intentOf.get(userIds[i]) ?? null));
     });
     rebuild.forEach((i, k) => {
       const r = rebuilt[k];
-      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listened.has(userIds[i]), intentOf.get(userIds[i]) ?? null));
+      if (r) add(this.plan(userIds[i], snapshots[i], r.entries, r.hwm, true, r.entries.length, false, listeners(userIds[i]), intentOf.get(userIds[i]) ?? null));
     });
     send();
     const written = (await Promise.all(writes)).flat();
@@ -153,18 +164,20 @@ export class OnlineUpdateService {
    * for a user someone is subscribed to (most shoppers have no live subscription, and it is most of the cost);
    * otherwise the last list is forgotten, so the first update after a subscription starts always pushes.
    */
-  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean, listened: boolean, intent: Intent | null): PlannedPass {
+  private plan(userId: string, snap: StateSnapshot, entries: HistoryEntry[], hwm: string, replace: boolean, applied: number, more: boolean, listeners: Listeners, intent: Intent | null): PlannedPass {
     const before = replace ? [] : (snap.state?.history ?? []);
     const history = [...before, ...entries].slice(-this.state.window);
     const embedding = replace || !snap.state ? undefined : this.learn(snap.state.embedding, snap.state.embeddingVersion, before, entries);
     const commit: StateCommit = { userId, expect: { hwm: snap.hwm, stale: snap.stale }, replace, entries, hwm, embedding };
     if (more) return { commit, applied, pushes: false, more };
-    if (!listened) {
+    if (!listeners.deep && !listeners.shallow) {
       if (snap.lastList?.length) commit.lastList = [];
       return { commit, applied, pushes: false, more };
     }
     const activity: RecentActivity = { entries: history, embedding: embedding ?? (replace ? null : keptEmbedding(snap)) };
-    const list = this.recommendations.listForHistory(userId, activity, this.listSize, null, null, { intent });
+    // Ranked only as deep as someone listens: a list's head is the same however deep it is ranked (listAssembly).
+    const depth = listeners.deep ? this.listSize : Math.max(PUSH_HEAD_DEPTH, this.pushDepth);
+    const list = this.recommendations.listForHistory(userId, activity, depth, null, null, { intent });
     const ids = list.items.map((i) => i.id);
     const previous = snap.lastList;
     const head = ids.slice(0, this.pushDepth);
@@ -172,7 +185,9 @@ export class OnlineUpdateService {
     if (list.modelVersion === 'none' || unchanged) return { commit, applied, pushes: false, more };
     commit.lastList = ids;
     const payload: RecommendationsChanged = { userId, recommId: list.recommId, modelVersion: list.modelVersion, generatedAt: list.generatedAt.toISOString(), items: list.items, eventSeq: hwm };
-    commit.publish = { channel: this.pubsub.channelOf('recs', userId), message: JSON.stringify(payload) };
+    commit.publish = [];
+    if (listeners.deep) commit.publish.push({ channel: this.pubsub.channelOf('recs', userId), message: JSON.stringify(payload) });
+    if (listeners.shallow) commit.publish.push({ channel: this.pubsub.channelOf('recs-head', userId), message: JSON.stringify({ ...payload, items: list.items.slice(0, PUSH_HEAD_DEPTH) }) });
     return { commit, applied, pushes: true, more };
   }
 

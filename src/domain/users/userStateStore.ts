@@ -45,12 +45,15 @@ export interface StateCommit {
   hwm: string;
   lastList?: string[];
   embedding?: { vector: Float32Array; versionId: number };
-  /** Published in the same script, so pushes for one user leave in the order of their marks. */
-  publish?: { channel: string; message: string };
+  /**
+   * Published in the same script, so pushes for one user leave in the order of their marks: at most
+   * PUBLISH_SLOTS messages (the whole list and its head).
+   */
+  publish?: { channel: string; message: string }[];
 }
 
 // KEYS: hist, state. ARGV: expected hwm, expected stale, replace, window, new hwm, list, embedding, embedding
-// version, channel, message, then the entries newest first. '' means absent. Returns 0 (nothing written) when
+// version, two (channel, message) pairs, then the entries newest first. '' means absent. Returns 0 (nothing written) when
 // another writer moved the state since it was read: two workers never interleave one user's updates.
 const COMMIT = new RedisScript(`
 local cur = redis.call('HMGET', KEYS[2], 'hwm', 'stale')
@@ -59,14 +62,23 @@ if ARGV[3] == '1' then
   redis.call('DEL', KEYS[1])
   redis.call('HDEL', KEYS[2], 'stale', 'emb', 'embv')
 end
-if #ARGV > 10 then redis.call('LPUSH', KEYS[1], unpack(ARGV, 11)) end
+if #ARGV > 12 then redis.call('LPUSH', KEYS[1], unpack(ARGV, 13)) end
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[4]) - 1)
 redis.call('HSET', KEYS[2], 'hwm', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'list', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[2], 'emb', ARGV[7], 'embv', ARGV[8]) end
 if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
+if ARGV[11] ~= '' then redis.call('PUBLISH', ARGV[11], ARGV[12]) end
 return 1
 `);
+
+const PUBLISH_SLOTS = 2;
+
+/** The script's (channel, message) arguments: every slot filled, '' for an unused one. */
+function publishSlots(messages: { channel: string; message: string }[]): string[] {
+  if (messages.length > PUBLISH_SLOTS) throw new Error(`a state commit publishes at most ${PUBLISH_SLOTS} messages`);
+  return Array.from({ length: PUBLISH_SLOTS }, (_, k) => [messages[k]?.channel ?? '', messages[k]?.message ?? '']).flat();
+}
 
 export class UserStateStore {
   constructor(
@@ -127,8 +139,7 @@ export class UserStateStore {
           c.lastList ? JSON.stringify(c.lastList) : '',
           c.embedding ? Buffer.from(c.embedding.vector.buffer, c.embedding.vector.byteOffset, c.embedding.vector.byteLength) : '',
           c.embedding ? String(c.embedding.versionId) : '',
-          c.publish?.channel ?? '',
-          c.publish?.message ?? '',
+          ...publishSlots(c.publish ?? []),
           // LPUSH of the oldest first leaves the newest at the head: the list is stored newest first.
           ...c.entries.map(encodeEntry),
         ],
