@@ -1,7 +1,7 @@
 // Unit costs docs/scaling.md sizes machines from: Redis commands per event (counted, not timed) and the API's
 // CPU per push delivered to a subscriber (fan-out), measured apart from the rest of the event path.
 import { createRedis, KeySpace } from '../redis/redisConnections';
-import type { RecommendationsChanged } from '../pubsub/topics';
+import { channelSuffix, type RecommendationsChanged } from '../pubsub/topics';
 import type { TrafficModel } from './benchData';
 import { sendPacedEvents } from './pacedEvents';
 import { PushSubscribers } from './pushObservers';
@@ -93,7 +93,8 @@ export async function measureFanOutCost(opts: {
           items: Array.from({ length: 10 }, (_, k) => ({ id: opts.items[(published + k) % opts.items.length], score: 1 - k / 10, reasons: [{ source: 'itemknn', weight: 1 }] })),
           eventSeq: String(seq++),
         };
-        p.publish(keys.channel(`recs:${userId}`), JSON.stringify(payload));
+        // The subscribers ask for 10 items, so they listen on the lists' heads.
+        p.publish(keys.channel(channelSuffix('recs-head', userId)), JSON.stringify(payload));
       }
       await p.exec();
       await sleep(5);

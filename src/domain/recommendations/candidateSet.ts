@@ -60,6 +60,9 @@ interface CategoryLists {
 export class CandidateGenerator {
   private readonly byCategory = new WeakMap<ServingModel, CategoryLists>();
   private readonly boostedCache = new WeakMap<Float32Array, Int32Array>();
+  /** marks[u] === mark when item u is in the set being built (generate is synchronous: one set at a time). */
+  private marks = new Uint32Array(0);
+  private mark = 0;
 
   constructor(
     private readonly catalog: CatalogIndex,
@@ -67,11 +70,17 @@ export class CandidateGenerator {
   ) {}
 
   generate(model: ServingModel, src: CandidateSources): Candidates {
-    const slot = new Map<number, number>();
+    // A new mark empties the set without clearing the array.
+    if (this.marks.length < model.itemIds.length) this.marks = new Uint32Array(model.itemIds.length);
+    if (++this.mark === 0xffffffff) {
+      this.marks.fill(0);
+      this.mark = 1;
+    }
+    const { marks, mark } = this;
     const items: number[] = [];
     const add = (u: number) => {
-      if (!slot.has(u)) {
-        slot.set(u, items.length);
+      if (marks[u] !== mark) {
+        marks[u] = mark;
         items.push(u);
       }
     };
@@ -109,8 +118,7 @@ export class CandidateGenerator {
     for (const u of src.pins) add(u);
     // In vocabulary order, so ties rank exactly as they do over the whole catalogue (lowest index first).
     const sorted = Int32Array.from(items).sort();
-    for (let k = 0; k < sorted.length; k++) slot.set(sorted[k], k);
-    return { items: sorted, positionOf: (u) => slot.get(u) ?? -1 };
+    return { items: sorted, positionOf: (u) => positionIn(sorted, u) };
   }
 
   /** The `n` eligible items of category g with the best fused model score. */
@@ -177,4 +185,18 @@ export class CandidateGenerator {
     this.byCategory.set(model, lists);
     return lists;
   }
+}
+
+/** Position of u in the ascending array `sorted`, or -1. */
+function positionIn(sorted: Int32Array, u: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === u) return mid;
+    if (v < u) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

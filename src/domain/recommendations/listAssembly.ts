@@ -1,6 +1,7 @@
 // Turns scores into the served slice of a list: top-K of the eligible items, a cap on the share of any one
 // category (diversity), pinned items at their slots, then the page [offset, offset + limit).
 import { topK } from '../../ml/topK';
+import { rankedStream } from '../../ml/rankedStream';
 
 export interface AssemblyInput {
   scores: Float32Array;
@@ -37,8 +38,7 @@ export function assembleList(input: AssemblyInput): AssembledList {
   const organicSkip = pinnedSet.size ? (i: number) => pinnedSet.has(i) || skip(i) : skip;
   const share = input.maxCategoryShare;
   const capped = share !== null && share < 1;
-  const pool = topK(scores, capped ? Math.max(MIN_POOL, need * POOL_FACTOR) : need, organicSkip);
-  const order = capped ? diversify(pool.indices, need, share, categoryOf) : Array.from(pool.indices);
+  const order = capped ? diversify(rankedStream(scores, Math.max(MIN_POOL, need * POOL_FACTOR), organicSkip), need, share, categoryOf) : Array.from(topK(scores, need, organicSkip).indices);
 
   const slots: number[] = [];
   let next = 0;
@@ -61,30 +61,49 @@ export function assembleList(input: AssemblyInput): AssembledList {
  * once at its full length, shows subscribers what their query would return). When no remaining item qualifies,
  * the best one fills the slot: a list that can only hold one category is not cut short.
  */
-function diversify(ranked: Int32Array, need: number, share: number, categoryOf: (i: number) => string | null): number[] {
-  // Categories looked up once per candidate, and taken items flagged rather than spliced out: the scan below
-  // otherwise costs a lookup per candidate per position, on every list served and pushed.
-  const categories: (string | null)[] = [];
-  for (let k = 0; k < ranked.length; k++) categories.push(categoryOf(ranked[k]));
-  const taken = new Uint8Array(ranked.length);
+function diversify(next: () => number, need: number, share: number, categoryOf: (i: number) => string | null): number[] {
+  // Items drawn from the ranking but not placed yet (their category was full), in rank order, with their
+  // categories: each position takes the first of them that fits, else draws until one does. Only drawn items are
+  // looked up, and a list usually draws not many more than it places.
+  const waiting: number[] = [];
+  const waitingCategory: (string | null)[] = [];
   const counts = new Map<string, number>();
   const out: number[] = [];
-  let first = 0;
-  while (out.length < need && first < ranked.length) {
+  let drained = false;
+  while (out.length < need) {
     const cap = Math.max(1, Math.floor(share * (out.length + 1)));
-    let pick = first;
-    for (let k = first; k < ranked.length; k++) {
-      const c = categories[k];
-      if (!taken[k] && (c === null || (counts.get(c) ?? 0) < cap)) {
-        pick = k;
+    const fits = (c: string | null) => c === null || (counts.get(c) ?? 0) < cap;
+    let item = -1;
+    let category: string | null = null;
+    for (let k = 0; k < waiting.length; k++) {
+      if (fits(waitingCategory[k])) {
+        item = waiting.splice(k, 1)[0];
+        category = waitingCategory.splice(k, 1)[0];
         break;
       }
     }
-    taken[pick] = 1;
-    const c = categories[pick];
-    if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
-    out.push(ranked[pick]);
-    while (first < ranked.length && taken[first]) first++;
+    while (item < 0 && !drained) {
+      const i = next();
+      if (i < 0) {
+        drained = true;
+        break;
+      }
+      const c = categoryOf(i);
+      if (fits(c)) {
+        item = i;
+        category = c;
+      } else {
+        waiting.push(i);
+        waitingCategory.push(c);
+      }
+    }
+    if (item < 0) {
+      if (!waiting.length) break;
+      item = waiting.shift() as number;
+      category = waitingCategory.shift() as string | null;
+    }
+    if (category !== null) counts.set(category, (counts.get(category) ?? 0) + 1);
+    out.push(item);
   }
   return out;
 }
