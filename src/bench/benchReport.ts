@@ -12,6 +12,7 @@ import type { ListMicroResult } from './listMicro';
 import type { SearchLatency } from './searchLatency';
 import type { MemoryUse } from './systemProcesses';
 import { fmt, fmtInt } from './stats';
+import { PUSH_HEAD_DEPTH } from '../pubsub/topics';
 
 export const SECTION_START = '<!-- bench:start -->';
 export const SECTION_END = '<!-- bench:end -->';
@@ -181,15 +182,16 @@ function microBenchLines(r: Pick<BenchResults, 'topK' | 'ann' | 'lists'>): strin
   const l = r.lists;
   if (l) {
     lines.push(
-      `### A pushed list (\`RecommendationService.listForHistory\`, ${fmtInt(l.items)} items, ${l.listSize} per list, ${fmtInt(l.shoppers)} shoppers)`,
+      `### A pushed list (\`RecommendationService.listForHistory\`, ${fmtInt(l.items)} items, ${l.depths.map((d) => d.listSize).join(' or ')} per list, ${fmtInt(l.shoppers)} shoppers)`,
       '',
       `What the online worker computes for each update of a watched shopper: candidates, fusion, the diversity cap and every item's reasons, ` +
-        `from a history of ${fmt(l.meanHistory, 1)} events on average. pop + itemknn (untuned defaults) trained on the generated shop's ` +
-        `${fmtInt(l.trainingEvents)} events in ${fmt(l.fitSeconds)} s; ${l.cpuUsPerPass.length} timed passes over every shopper.`,
+        `from a history of ${fmt(l.meanHistory, 1)} events on average; a list is as deep as its deepest subscription's topic (the head of ${PUSH_HEAD_DEPTH} items, or the whole cached list). ` +
+        `pop + itemknn (untuned defaults) trained on the generated shop's ${fmtInt(l.trainingEvents)} events in ${fmt(l.fitSeconds)} s; ` +
+        `${l.depths[0]?.cpuUsPerPass.length ?? 0} timed passes over every shopper at each length, taking turns.`,
       '',
       table(
-        ['CPU per list (median of passes)', 'each pass', 'wall p50', 'wall p99'],
-        [[`**${fmt(l.cpuUsPerList, 0)} µs**`, l.cpuUsPerPass.map((x) => fmt(x, 0)).join(', ') + ' µs', `${fmt(l.wallP50Us, 0)} µs`, `${fmt(l.wallP99Us, 0)} µs`]],
+        ['items per list', 'CPU per list (median of passes)', 'each pass', 'wall p50', 'wall p99'],
+        l.depths.map((d) => [d.listSize, `**${fmt(d.cpuUsPerList, 0)} µs**`, d.cpuUsPerPass.map((x) => fmt(x, 0)).join(', ') + ' µs', `${fmt(d.wallP50Us, 0)} µs`, `${fmt(d.wallP99Us, 0)} µs`]),
       ),
       '',
     );
@@ -405,7 +407,7 @@ export function summaryLines(r: BenchResults): string[] {
   for (const i of r.ingestion) out.push(`  ${i.mutation}${i.batchSize > 1 ? ` ×${i.batchSize}` : ''}: ${fmtInt(i.medianEventsPerSecond)} events/s, p99 ${fmt(i.medianP99Ms)} ms`);
   for (const [name, mem] of Object.entries(r.memory)) if (mem.afterLoad) out.push(`  RSS ${name}: ${fmt(mem.afterLoad.rssMiB, 0)} MiB (peak ${fmt(mem.afterLoad.peakRssMiB, 0)} MiB)`);
   if (r.epochTraining) for (const x of r.epochTraining.models) out.push(`  training ${x.model}: fit ${fmt(x.fitSeconds)} s, ${x.epochs ?? 0} epochs, ${fmt(x.secondsPerEpoch ?? NaN, 2)} s/epoch`);
-  if (r.lists) out.push(`  a pushed list (${r.lists.listSize} of ${fmtInt(r.lists.items)} items): ${fmt(r.lists.cpuUsPerList, 0)} µs CPU`);
+  for (const d of r.lists?.depths ?? []) out.push(`  a pushed list (${d.listSize} of ${fmtInt(r.lists?.items ?? 0)} items): ${fmt(d.cpuUsPerList, 0)} µs CPU`);
   if (r.training) for (const x of r.training.models) out.push(`  training ${x.model}: fit ${fmt(x.fitSeconds)} s${x.secondsPerEpoch !== null ? `, ${fmt(x.secondsPerEpoch, 2)} s/epoch` : ''}`);
   return out;
 }

@@ -15,19 +15,25 @@ import { createRng } from '../ml/random';
 import { favouriteCategories, itemId, nextItem, syntheticEvents, syntheticItems, type ShopShape } from './syntheticShop';
 import { inMemoryCatalogue } from './inMemoryCatalogue';
 import { median, percentile, progress } from './stats';
+import { PUSH_HEAD_DEPTH } from '../pubsub/topics';
 
-export interface ListMicroResult {
-  items: number;
-  trainingEvents: number;
-  shoppers: number;
+/** Lists of one length: what a subscription's topic asks the worker for (its head, or the whole cached list). */
+export interface ListDepthResult {
   listSize: number;
-  /** Mean history length of the timed shoppers. */
-  meanHistory: number;
   /** CPU per list of each timed pass over every shopper, and their median. */
   cpuUsPerPass: number[];
   cpuUsPerList: number;
   wallP50Us: number;
   wallP99Us: number;
+}
+
+export interface ListMicroResult {
+  items: number;
+  trainingEvents: number;
+  shoppers: number;
+  /** Mean history length of the timed shoppers. */
+  meanHistory: number;
+  depths: ListDepthResult[];
   fitSeconds: number;
 }
 
@@ -55,9 +61,10 @@ export async function shopInteractions(shape: ShopShape, itemIds: string[]): Pro
   return packByUser(users, items, times, types, weights, userIds, itemIds);
 }
 
-export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number; listSize?: number; passes?: number; maxCategoryShare?: number } = {}): Promise<ListMicroResult> {
+/** Pushed lists as deep as a head subscription asks (PUSH_HEAD_DEPTH) and as the whole cached list (50) by default. */
+export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number; listSizes?: number[]; passes?: number; maxCategoryShare?: number } = {}): Promise<ListMicroResult> {
   const shoppers = opts.shoppers ?? 2000;
-  const listSize = opts.listSize ?? 50;
+  const listSizes = opts.listSizes ?? [PUSH_HEAD_DEPTH, 50];
   const passes = opts.passes ?? 5;
   const rows = [...syntheticItems(shape)].flat();
   const itemIds = rows.map((r) => r.id);
@@ -91,7 +98,7 @@ export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number
       return { itemId: itemId(previous), time: 1.79e9 + k * 60, type: k % 5 === 0 ? 1 : 0 };
     });
   });
-  const pass = (walls?: number[]) => {
+  const pass = (listSize: number, walls?: number[]) => {
     const cpu = process.cpuUsage();
     for (let u = 0; u < shoppers; u++) {
       const t = performance.now();
@@ -102,20 +109,24 @@ export async function benchmarkLists(shape: ShopShape, opts: { shoppers?: number
     const used = process.cpuUsage(cpu);
     return (used.user + used.system) / shoppers;
   };
-  progress(`lists: ${passes} timed passes over ${shoppers} shoppers, ${listSize} items each`);
-  pass(); // warm-up: JIT, the catalogue's derived arrays
-  const walls: number[] = [];
-  const cpuUsPerPass = Array.from({ length: passes }, () => pass(walls));
+  progress(`lists: ${passes} timed passes over ${shoppers} shoppers at each of ${listSizes.join(' and ')} items`);
+  for (const listSize of listSizes) pass(listSize); // warm-up: JIT, the catalogue's derived arrays
+  const walls = listSizes.map((): number[] => []);
+  const perPass = listSizes.map((): number[] => []);
+  // The lengths take turns, so a machine that slows down mid-run slows them alike.
+  for (let p = 0; p < passes; p++) listSizes.forEach((listSize, d) => perPass[d].push(pass(listSize, walls[d])));
   return {
     items: shape.items,
     trainingEvents: data.items.length,
     shoppers,
-    listSize,
     meanHistory: histories.reduce((s, h) => s + h.length, 0) / shoppers,
-    cpuUsPerPass,
-    cpuUsPerList: median(cpuUsPerPass),
-    wallP50Us: percentile(walls, 50) * 1000,
-    wallP99Us: percentile(walls, 99) * 1000,
+    depths: listSizes.map((listSize, d) => ({
+      listSize,
+      cpuUsPerPass: perPass[d],
+      cpuUsPerList: median(perPass[d]),
+      wallP50Us: percentile(walls[d], 50) * 1000,
+      wallP99Us: percentile(walls[d], 99) * 1000,
+    })),
     fitSeconds,
   };
 }

@@ -59,7 +59,7 @@ async function runMicroBenchmarks(skip: Set<Phase>, results: BenchResults, phase
   if (!skip.has('lists')) {
     phase('lists');
     results.lists = await benchmarkLists(SCALES.full);
-    progress(`a pushed list of ${results.lists.listSize} over ${results.lists.items.toLocaleString('en-US')} items: ${results.lists.cpuUsPerList.toFixed(0)} µs CPU`);
+    for (const d of results.lists.depths) progress(`a pushed list of ${d.listSize} over ${results.lists.items.toLocaleString('en-US')} items: ${d.cpuUsPerList.toFixed(0)} µs CPU`);
   }
 }
 
