@@ -44,7 +44,7 @@ export interface Config extends SearchConfig {
   keysGenerated: boolean;
   sampleData: boolean;
   logLevel: string;
-  /** How many items a user's cached top list holds; the subscription compares the top `pushDepth`. */
+  /** How many items a pushed list holds for subscriptions deeper than PUSH_HEAD_DEPTH; the worker compares the top `pushDepth`. */
   cachedListSize: number;
   pushDepth: number;
   /** Recent events kept per user for scoring (the sequence window). */

@@ -57,8 +57,8 @@ export function assembleList(input: AssemblyInput): AssembledList {
 /**
  * Greedy, position by position: the best remaining item whose category would still hold at most
  * max(1, floor(share * (k + 1))) of the first k + 1 positions. Every prefix of the list respects the share, so
- * a list asked for with a small limit is the head of the same list with a larger one (a pushed list, computed
- * once at its full length, shows subscribers what their query would return). When no remaining item qualifies,
+ * a list asked for with a small limit is the head of the same list with a larger one (a pushed list, ranked as deep
+ * as its deepest subscription, shows every subscriber what their query would return). When no remaining item qualifies,
  * the best one fills the slot: a list that can only hold one category is not cut short.
  */
 function diversify(next: () => number, need: number, share: number, categoryOf: (i: number) => string | null): number[] {
