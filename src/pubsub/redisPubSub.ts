@@ -43,9 +43,15 @@ export class RedisPubSub {
 
   /** The keys of `topic` that some process (any server) is subscribed to right now. */
   async listenedTo(topic: TopicName, keys: string[]): Promise<Set<string>> {
-    if (!keys.length) return new Set();
-    const reply = (await this.publisher.call('PUBSUB', 'NUMSUB', ...keys.map((k) => this.channelOf(topic, k)))) as (string | number)[];
-    return new Set(keys.filter((_, i) => Number(reply[2 * i + 1]) > 0));
+    return (await this.listenedToEach([topic], keys))[0];
+  }
+
+  /** listenedTo for each of `topics`, in order, asked in one command. */
+  async listenedToEach(topics: TopicName[], keys: string[]): Promise<Set<string>[]> {
+    if (!keys.length) return topics.map(() => new Set());
+    const channels = topics.flatMap((t) => keys.map((k) => this.channelOf(t, k)));
+    const reply = (await this.publisher.call('PUBSUB', 'NUMSUB', ...channels)) as (string | number)[];
+    return topics.map((_, t) => new Set(keys.filter((_, i) => Number(reply[2 * (t * keys.length + i) + 1]) > 0)));
   }
 
   /** Registers a listener; resolves once Redis confirmed the subscription. Returns an unsubscribe function. */

@@ -98,11 +98,7 @@ export class OnlineUpdateService {
   private async pass(userIds: string[]): Promise<(OnlineUpdateOutcome & { userId: string; written: boolean; createdState: boolean; more: boolean })[]> {
     // Who is subscribed is asked beside the states: the lists (most of the cost) are computed only for them, and
     // a pushed list leans towards the shopper's current search intent, read next to their events.
-    const [snapshots, deep, shallow] = await Promise.all([
-      this.state.getMany(userIds),
-      this.pubsub.listenedTo('recs', userIds),
-      this.pubsub.listenedTo('recs-head', userIds),
-    ]);
+    const [snapshots, [deep, shallow]] = await Promise.all([this.state.getMany(userIds), this.pubsub.listenedToEach(['recs', 'recs-head'], userIds)]);
     const listeners = (u: string): Listeners => ({ deep: deep.has(u), shallow: shallow.has(u) });
     const steady: number[] = [];
     const rebuild: number[] = [];
