@@ -56,6 +56,22 @@ describe('FraudDetector', () => {
     expect(flagged).toBe(crowd - threshold);
   });
 
+  it('sees a farm whose burst straddles the end of a minute, and forgets new users after 60 s', async () => {
+    const threshold = DEFAULT_FRAUD_LIMITS.freshUsersPerItemMinute;
+    const minuteEnd = (Math.floor(now / 60_000) + 2) * 60_000;
+    // Half the farm in the last seconds of one minute, half in the first of the next: under the limit in each.
+    const farm = Array.from({ length: threshold + 2 }, (_, k) => ({ userId: `split-farm-${k}`, at: minuteEnd + (k < (threshold + 2) / 2 ? -2000 : 2000) }));
+    const hammeredLists: string[][] = [];
+    for (const { userId, at } of farm) for (const h of (await detector.assess([{ userId, itemId: 'split-target' }], at)).hammered) hammeredLists.push(h.userIds);
+    expect(hammeredLists).toHaveLength(1);
+    expect(hammeredLists[0].sort()).toEqual(farm.slice(0, threshold + 1).map((f) => f.userId).sort());
+    // New users spread thinner than the limit per 60 s never add up.
+    const slow = Array.from({ length: threshold + 2 }, (_, k) => ({ userId: `slow-${k}`, at: minuteEnd + k * (61_000 / threshold) }));
+    let flagged = 0;
+    for (const { userId, at } of slow) flagged += (await detector.assess([{ userId, itemId: 'slow-target' }], at)).verdicts.filter((v) => v.flagged).length;
+    expect(flagged).toBe(0);
+  });
+
   it('counts a search towards its shopper\'s velocity without asking Postgres when it first met them, and a mixed batch still reads each address and user right', async () => {
     const asked: string[][] = [];
     const known = knownSinceInDatabase(pool);

@@ -14,7 +14,7 @@ export interface FraudLimits {
    * the default, because shops often send every shopper's events from one backend address.
    */
   ipPerMinute: number;
-  /** Distinct new users per minute on one item before their events on it are flagged. */
+  /** Distinct new users on one item within any 60 s before their events on it are flagged. */
   freshUsersPerItemMinute: number;
   /** How long after their first event a user counts as new. */
   freshUserSeconds: number;
@@ -35,7 +35,7 @@ export interface Suspicion {
 export interface Assessment {
   verdicts: Suspicion[];
   /**
-   * Items found hammered by new users in this batch, with every new user seen on them this minute: their
+   * Items found hammered by new users in this batch, with every new user seen on them in the last minute: their
    * earlier events on the item, let through before the pattern showed, must be flagged too.
    */
   hammered: { itemId: string; userIds: string[] }[];
@@ -121,21 +121,25 @@ export class FraudDetector {
         }
       });
       if (fresh.size) {
+        // Fresh users per item over the last 60 s, a sliding window (a sorted set scored by time): with counts per
+        // calendar minute, a farm whose burst straddled a minute's end stayed under the limit in both halves.
         const q = this.redis.pipeline();
         const items = [...fresh.keys()];
         for (const item of items) {
-          q.sadd(this.key('item', item, String(minute)), ...(fresh.get(item) as string[]));
-          q.expire(this.key('item', item, String(minute)), COUNTER_TTL_S);
-          q.scard(this.key('item', item, String(minute)));
+          const key = this.key('fresh', item);
+          q.zadd(key, ...(fresh.get(item) as string[]).flatMap((u) => [now, u]));
+          q.zremrangebyscore(key, '-inf', now - 60_000);
+          q.expire(key, COUNTER_TTL_S);
+          q.zcard(key);
         }
         const counts = (await q.exec()) ?? [];
-        const hammered = new Set(items.filter((_, j) => Number(counts[j * 3 + 2]?.[1] ?? 0) > this.limits.freshUsersPerItemMinute));
+        const hammered = new Set(items.filter((_, j) => Number(counts[j * 4 + 3]?.[1] ?? 0) > this.limits.freshUsersPerItemMinute));
         for (const itemId of hammered) {
-          // Only the batch that first finds the item hammered this minute flags the users let through before it;
-          // every later fresh user on it is flagged by its own batch. Repeating the whole list per event would make
-          // each event of a click farm cost as much as the farm is large.
-          const first = await this.redis.set(this.key('hammered', itemId, String(minute)), '1', 'EX', COUNTER_TTL_S, 'NX');
-          if (first) hammeredItems.push({ itemId, userIds: await this.redis.smembers(this.key('item', itemId, String(minute))) });
+          // Only the batch that first finds the item hammered flags the users let through before it (then once a
+          // minute at most); every later fresh user on it is flagged by its own batch. Repeating the whole list per
+          // event would make each event of a click farm cost as much as the farm is large.
+          const first = await this.redis.set(this.key('hammered', itemId), '1', 'EX', 60, 'NX');
+          if (first) hammeredItems.push({ itemId, userIds: await this.redis.zrange(this.key('fresh', itemId), 0, -1) });
         }
         rows.forEach((r, i) => {
           if (!verdicts[i].flagged && r.itemId && hammered.has(r.itemId) && (fresh.get(r.itemId) ?? []).includes(r.userId)) {
@@ -204,7 +208,7 @@ export class FraudDetector {
 
   /**
    * Erasure: what the detector remembers of a user. Minute counters live 120 s, so at most this minute's and the two
-   * before exist; the user's id as a member of an item's fresh-user set (also 120 s) is left to expire.
+   * before exist; the user's id as a member of an item's fresh-user window (also 120 s) is left to expire.
    */
   async forget(userId: string, now = Date.now()): Promise<void> {
     const minute = Math.floor(now / 60000);
