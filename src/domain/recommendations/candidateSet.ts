@@ -188,7 +188,7 @@ export class CandidateGenerator {
 }
 
 /** Position of u in the ascending array `sorted`, or -1. */
-function positionIn(sorted: Int32Array, u: number): number {
+export function positionIn(sorted: Int32Array, u: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {

@@ -17,7 +17,8 @@ import { explain } from './explanations';
 import { ListExplainer } from './listExplainer';
 import { assembleList } from './listAssembly';
 import { contextFeatures, describeContext, type ContextPrior } from './contextPrior';
-import { CandidateGenerator, DEFAULT_CANDIDATE_LIMITS, type CandidateLimits, type Candidates } from './candidateSet';
+import { CandidateGenerator, DEFAULT_CANDIDATE_LIMITS, positionIn, type CandidateLimits, type Candidates } from './candidateSet';
+import { ItemLookups } from './itemLookup';
 import type { Intent, SearchIntentStore } from './searchIntent';
 import type { ServedPages } from './servedPages';
 
@@ -115,6 +116,7 @@ export class RecommendationService {
   private readonly intentWeight: number;
   private readonly candidates: CandidateGenerator | null;
   private readonly explainer: ListExplainer;
+  private readonly lookups = new ItemLookups();
 
   constructor(
     private readonly models: ModelRouter,
@@ -352,34 +354,34 @@ export class RecommendationService {
     return { activity, intent };
   }
 
-  /** scoreItems with the shopper's signals already read: CPU only. */
-  scoreItemsFor(userId: string, { activity, intent }: ShopperSignals, itemIds: string[], context?: Record<string, unknown> | null): ItemPreferences | null {
+  /**
+   * scoreItems with the shopper's signals already read: CPU only. Passing the same `itemIds` array again (a cached
+   * search's candidates) skips looking the ids up; the array must not change afterwards.
+   */
+  scoreItemsFor(userId: string, { activity, intent }: ShopperSignals, itemIds: readonly string[], context?: Record<string, unknown> | null): ItemPreferences | null {
     // Read now, after the caller's awaits: a model swapped meanwhile is the one to score with.
     const model = this.models.forUser(userId)?.model;
     if (!model) return null;
     // Only the items asked about are fused (with each model's whole-catalogue normalisation), not the catalogue.
     const { history, scoring } = scoringInput(model, activity, context);
     const components = model.scoreComponents(history, scoring);
-    const indices = itemIds.map((id) => model.index.get(id) ?? -1);
-    const known = [...new Set(indices.filter((i) => i >= 0))].sort((a, b) => a - b);
-    const slot = new Map(known.map((i, k) => [i, k]));
+    const { indices, known, at } = this.lookups.of(model, itemIds);
     let scores: FusedScores;
     let contextPhrase: string | undefined;
     try {
-      scores = components.restrict(Int32Array.from(known));
+      scores = components.restrict(known);
       const features = contextFeatures(context, new Date());
       const contextRows = this.options.contextPrior?.rowsFor(model, features) ?? [];
-      const candidates: Candidates = { items: scores.items as Int32Array, positionOf: (u) => slot.get(u) ?? -1 };
+      const candidates: Candidates = { items: known, positionOf: (u) => positionIn(known, u) };
       if (this.addSignalsAt(model, scores, candidates, history.items.length, contextRows, intent)) contextPhrase = describeContext(features);
     } finally {
       components.release();
     }
     const anchors = this.explainer.anchorFinder(model, activity.entries);
-    const at = (k: number) => slot.get(indices[k]) as number;
     return {
       modelVersion: model.label,
-      scores: Float32Array.from(indices, (i, k) => (i >= 0 ? scores.fused[at(k)] : 0)),
-      reasons: (k) => (indices[k] >= 0 ? this.explainer.reasonsOf(model, scores, at(k), indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
+      scores: Float32Array.from(at, (k) => (k >= 0 ? scores.fused[k] : 0)),
+      reasons: (k) => (at[k] >= 0 ? this.explainer.reasonsOf(model, scores, at[k], indices[k], anchors, { contextPhrase, query: intent?.query }) : []),
     };
   }
 

@@ -52,6 +52,8 @@ export const MAX_SEARCH_DEPTH = 1000;
 const INTENT_DEPTH = 10;
 
 export class SearchService {
+  private readonly candidateIds = new WeakMap<TextCandidate[], readonly string[]>();
+
   constructor(
     private readonly matcher: TextMatching,
     private readonly recommendations: RecommendationService,
@@ -78,7 +80,7 @@ export class SearchService {
       this.matcher.match(query, req.filter, depth, pins.map((p) => p.itemId)),
       personal && req.userId ? this.recommendations.shopperSignals(req.userId) : Promise.resolve(null),
     ]);
-    const prefs = signals && req.userId ? this.recommendations.scoreItemsFor(req.userId, signals, matches.candidates.map((c) => c.item.id), req.context) : null;
+    const prefs = signals && req.userId ? this.recommendations.scoreItemsFor(req.userId, signals, this.idsOf(matches.candidates), req.context) : null;
     const ranked = this.rank(matches.candidates, prefs, rules);
     const ordered = placePins(ranked, pins);
     const page = ordered.slice(req.offset, req.offset + req.limit);
@@ -124,6 +126,16 @@ export class SearchService {
       correctedQuery: matches.correctedQuery,
       generatedAt: new Date(),
     };
+  }
+
+  /** The candidates' item ids, one array per (cached) candidate list, so the shopper's scoring looks them up once. */
+  private idsOf(candidates: TextCandidate[]): readonly string[] {
+    let ids = this.candidateIds.get(candidates);
+    if (!ids) {
+      ids = candidates.map((c) => c.item.id);
+      this.candidateIds.set(candidates, ids);
+    }
+    return ids;
   }
 
   /** final = ((1 - w) * relevance + w * preference) * rule multiplier, both normalised to 0..1 over the candidates. */
