@@ -28,7 +28,7 @@ describe('UserHistoryReader', () => {
     reader = new UserHistoryReader(pool, state, WINDOW);
     const t0 = Date.UTC(2026, 0, 1) / 1000;
     const events = [];
-    for (const [u, n] of [['ann', 6], ['bob', 2], ['cat', 3]] as const) {
+    for (const [u, n] of [['ann', 6], ['bob', 2], ['cat', 3], ['dan', 12], ['eve', 10]] as const) {
       await db.user.create({ data: { id: u } });
       for (let k = 0; k < n; k++) events.push({ eventId: `${u}-${k}`, userId: u, itemId: `${u}-item-${k}`, type: 'VIEW' as const, occurredAt: new Date((t0 + k) * 1000) });
     }
@@ -69,5 +69,16 @@ describe('UserHistoryReader', () => {
     const [ann, cat] = await Promise.all([reader.recent('ann'), reader.recent('cat')]);
     expect(items(ann.entries)).toEqual(['ann-item-2', 'ann-item-3', 'ann-item-4', 'ann-item-5']);
     expect(cat.entries).toEqual([]);
+  });
+
+  it('completes the state from the newest events whether the worker is a few or many events behind', async () => {
+    const ids = async (userId: string) => (await db.event.findMany({ where: { userId }, orderBy: { id: 'asc' }, select: { id: true } })).map((e) => e.id);
+    const [danIds, eveIds] = await Promise.all([ids('dan'), ids('eve')]);
+    const applied = async (userId: string, through: bigint) => ({ userId, expect: { hwm: '', stale: '' }, replace: true, entries: await reader.fromDatabase(userId, through), hwm: through.toString() });
+    // eve: two events behind (the few newest read beside the state reach back to its mark); dan: ten behind.
+    expect(await state.commitMany([await applied('eve', eveIds[7]), await applied('dan', danIds[1])])).toEqual([true, true]);
+    const [eve, dan] = await Promise.all([reader.recent('eve'), reader.recent('dan')]);
+    expect(items(eve.entries)).toEqual(['eve-item-6', 'eve-item-7', 'eve-item-8', 'eve-item-9']);
+    expect(items(dan.entries)).toEqual(['dan-item-8', 'dan-item-9', 'dan-item-10', 'dan-item-11']);
   });
 });
