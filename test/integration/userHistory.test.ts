@@ -71,11 +71,11 @@ describe('UserHistoryReader', () => {
     expect(cat.entries).toEqual([]);
   });
 
-  it('completes the state from the newest events whether the worker is a few or many events behind', async () => {
+  it('completes the state with the newest events whether the worker is a few or many events behind', async () => {
     const ids = async (userId: string) => (await db.event.findMany({ where: { userId }, orderBy: { id: 'asc' }, select: { id: true } })).map((e) => e.id);
     const [danIds, eveIds] = await Promise.all([ids('dan'), ids('eve')]);
     const applied = async (userId: string, through: bigint) => ({ userId, expect: { hwm: '', stale: '' }, replace: true, entries: await reader.fromDatabase(userId, through), hwm: through.toString() });
-    // eve: two events behind (the few newest read beside the state reach back to its mark); dan: ten behind.
+    // eve: two events behind the worker; dan: ten, more than a window (whose newest events count, not the oldest).
     expect(await state.commitMany([await applied('eve', eveIds[7]), await applied('dan', danIds[1])])).toEqual([true, true]);
     const [eve, dan] = await Promise.all([reader.recent('eve'), reader.recent('dan')]);
     expect(items(eve.entries)).toEqual(['eve-item-6', 'eve-item-7', 'eve-item-8', 'eve-item-9']);

@@ -42,15 +42,12 @@ export function activityOf(state: UserState): RecentActivity {
   return { entries: history, embedding: embedding && embeddingVersion !== null ? { vector: embedding, versionId: embeddingVersion } : null };
 }
 
-/** One shopper's read: their newest events up to `bound` (all when null), `window` of them or (latest) a few. */
+/** One shopper's read: the newest events up to `bound` (all when null), or the first ones after `bound`. */
 interface HistoryRead {
   userId: string;
   bound: bigint | null;
 }
-type ReadKind = 'newest' | 'latest';
-
-// Events read beside a shopper's Redis state: the online worker is rarely more than a few events behind a shopper.
-const LATEST_EVENTS = 8;
+type ReadKind = 'newest' | 'after';
 
 // Reads of shoppers whose requests one turn of the event loop serves share one statement (see TurnBatcher).
 const MAX_READS_PER_STATEMENT = 200;
@@ -71,17 +68,12 @@ export class UserHistoryReader {
    * writes) even while the worker is still applying it. With `through`, only events up to that id count.
    */
   async recent(userId: string, through?: bigint): Promise<RecentActivity> {
-    if (through !== undefined) return { entries: await this.fromDatabase(userId, through), embedding: null };
-    // The newest few stored events are read beside the state, not after it (under load each round trip waits a turn
-    // of the event loop): they hold every event newer than the state's mark unless the worker is that far behind.
-    const [state, latest] = await Promise.all([this.state.get(userId).catch(() => null), this.reads.add({ userId, bound: null }, 'latest')]);
-    const hwm = state ? BigInt(state.hwm) : null;
-    // Fewer than asked for (all the shopper has), or reaching back to the mark: nothing more is needed.
-    const enough = latest.length < LATEST_EVENTS || (hwm !== null && latest[latest.length - 1].id <= hwm);
-    const rows = enough ? latest : await this.reads.add({ userId, bound: null }, 'newest');
-    const newer = (hwm === null ? rows : rows.filter((r) => r.id > hwm)).reverse().flatMap((r) => toHistoryEntry(r) ?? []);
-    if (!state) return { entries: newer.slice(-this.window), embedding: null };
-    return activityOf({ ...state, history: [...state.history, ...newer].slice(-this.window) });
+    const state = through === undefined ? await this.state.get(userId).catch(() => null) : null;
+    if (!state) return { entries: await this.fromDatabase(userId, through), embedding: null };
+    let newer = await this.reads.add({ userId, bound: BigInt(state.hwm) }, 'after');
+    // A whole window after the mark (the worker is far behind): the newest events are the ones that count.
+    if (newer.length >= this.window) newer = (await this.reads.add({ userId, bound: null }, 'newest')).reverse();
+    return activityOf({ ...state, history: [...state.history, ...newer.flatMap((r) => toHistoryEntry(r) ?? [])].slice(-this.window) });
   }
 
   async fromDatabase(userId: string, through?: bigint): Promise<HistoryEntry[]> {
@@ -89,7 +81,7 @@ export class UserHistoryReader {
     return rows.reverse().flatMap((r) => toHistoryEntry(r) ?? []);
   }
 
-  /** Each read's events, newest first, flagged and item-less ones left out. */
+  /** Each read's events (newest first for 'newest', oldest first for 'after'), flagged and item-less ones left out. */
   private async readMany(reads: HistoryRead[], kind: ReadKind): Promise<EventRowForHistory[][]> {
     const { rows } = await this.pool.query<{ ord: string; id: string; item_id: string | null; type: string; occurred_at: Date }>({
       name: `history-${kind}`,
@@ -98,10 +90,10 @@ export class UserHistoryReader {
        CROSS JOIN LATERAL (
          SELECT id, item_id, type, occurred_at FROM events
          WHERE user_id = u.user_id AND NOT flagged AND item_id IS NOT NULL
-           AND (u.bound IS NULL OR id <= u.bound)
-         ORDER BY id DESC LIMIT $3) e
-       ORDER BY u.ord, e.id DESC`,
-      values: [reads.map((r) => r.userId), reads.map((r) => (r.bound === null ? null : r.bound.toString())), kind === 'latest' ? LATEST_EVENTS : this.window],
+           AND ${kind === 'newest' ? '(u.bound IS NULL OR id <= u.bound)' : 'id > u.bound'}
+         ORDER BY id ${kind === 'newest' ? 'DESC' : 'ASC'} LIMIT $3) e
+       ORDER BY u.ord, e.id ${kind === 'newest' ? 'DESC' : 'ASC'}`,
+      values: [reads.map((r) => r.userId), reads.map((r) => (r.bound === null ? null : r.bound.toString())), this.window],
     });
     const out = reads.map((): EventRowForHistory[] => []);
     for (const r of rows) out[Number(r.ord) - 1].push({ id: BigInt(r.id), itemId: r.item_id, type: r.type, occurredAt: new Date(r.occurred_at) });
