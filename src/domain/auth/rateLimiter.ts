@@ -58,6 +58,7 @@ const ALLOWED: RateDecision = { allowed: true, retryAfterMs: 0 };
 export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
   private readonly renewing = new Map<string, Promise<RateDecision>>();
+  private sweptAt = 0;
   /** The largest lease: what the key earns in LEASE_MS, so a lease never holds more than a moment's budget. */
   private readonly maxLease: number;
 
@@ -113,7 +114,12 @@ export class RateLimiter {
       return ALLOWED;
     }
     const now = Date.now();
-    if (this.leases.size >= SWEEP_AT) for (const [s, l] of this.leases) if (l.expiresAt <= now) this.leases.delete(s);
+    // At most once per lease period: with many callers active at once, sweeping on every renewal would cost each
+    // request a pass over all of them.
+    if (this.leases.size >= SWEEP_AT && now - this.sweptAt >= LEASE_MS) {
+      this.sweptAt = now;
+      for (const [s, l] of this.leases) if (l.expiresAt <= now) this.leases.delete(s);
+    }
     if (granted < cost) {
       this.leases.set(subject, { tokens: 0, size: want, used: 0, expiresAt: now + wait, refusedUntil: now + wait });
       return { allowed: false, retryAfterMs: wait };
