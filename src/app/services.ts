@@ -122,7 +122,7 @@ export async function createServices(config: Readonly<Config>, log: Logger = cre
   const lent = control?.redisConnections;
   const bounded = config.redisCommandTimeoutMs ? { commandTimeout: config.redisCommandTimeoutMs } : {};
   // Commands issued in one turn of the event loop leave in one write: under load the request path's round trips
-  // (rate limit, history, intent, fraud, stream notices) of many requests share a syscall instead of one each.
+  // (history, intent, fraud check, stream notices) of many requests share a syscall instead of one each.
   const redis = lent?.command ?? createRedis(config.redisUrl, 'freshrec:cmd', { ...bounded, enableAutoPipelining: true });
   const subscriber = lent?.subscriber ?? createRedis(config.redisUrl, 'freshrec:sub');
   // BullMQ defines its ~60 scripts on the connection it is given, and ioredis copies every defined script into each

@@ -103,8 +103,8 @@ export class RateLimiter {
   private async renew(subject: string, cost: number): Promise<RateDecision> {
     const previous = this.leases.get(subject);
     // A lease spent in full asks for twice as much next time; one left over asks for what was used.
-    const size = !previous ? cost : previous.used >= previous.size ? Math.min(this.maxLease, 2 * previous.size) : Math.max(cost, previous.used);
-    const want = Math.max(cost, Math.min(this.maxLease, size));
+    const grown = !previous ? 1 : previous.used >= previous.size ? 2 * previous.size : previous.used;
+    const want = Math.max(cost, Math.min(this.maxLease, grown));
     let granted: number;
     let wait: number;
     try {

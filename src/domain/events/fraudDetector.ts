@@ -43,6 +43,8 @@ export interface Assessment {
 
 // Minute counters outlive their minute by one; first sight is remembered for a month.
 const COUNTER_TTL_S = 120;
+// The click-farm check counts an item's new users over this sliding window, and re-flags a farm at most once per window.
+const FRESH_WINDOW_S = 60;
 const SEEN_TTL_S = 86400 * 30;
 
 /** A row's replies: the user's events this minute, and for an item event whether this was the first sight and when it was. */
@@ -128,7 +130,7 @@ export class FraudDetector {
         for (const item of items) {
           const key = this.key('fresh', item);
           q.zadd(key, ...(fresh.get(item) as string[]).flatMap((u) => [now, u]));
-          q.zremrangebyscore(key, '-inf', now - 60_000);
+          q.zremrangebyscore(key, '-inf', now - FRESH_WINDOW_S * 1000);
           q.expire(key, COUNTER_TTL_S);
           q.zcard(key);
         }
@@ -138,7 +140,7 @@ export class FraudDetector {
           // Only the batch that first finds the item hammered flags the users let through before it (then once a
           // minute at most); every later fresh user on it is flagged by its own batch. Repeating the whole list per
           // event would make each event of a click farm cost as much as the farm is large.
-          const first = await this.redis.set(this.key('hammered', itemId), '1', 'EX', 60, 'NX');
+          const first = await this.redis.set(this.key('hammered', itemId), '1', 'EX', FRESH_WINDOW_S, 'NX');
           if (first) hammeredItems.push({ itemId, userIds: await this.redis.zrange(this.key('fresh', itemId), 0, -1) });
         }
         rows.forEach((r, i) => {
