@@ -62,10 +62,13 @@ export interface Config extends SearchConfig {
   /** Users one online-update worker takes from the stream per batch. */
   onlineBatchSize: number;
   /**
-   * Nice value a worker-only process (`npm run worker`) runs at, 0–19: on a machine it shares with API processes,
-   * serving then gets the cores first and a retrain takes what is left. 0 keeps the default priority.
+   * Nice value a trainer process (`npm run trainer`, or the child `npm run worker` starts) runs at, 0–19: on a
+   * machine it shares with API and online-update processes, those get the cores first and a retrain takes what is
+   * left. 0 keeps the default priority.
    */
   workerNice: number;
+  /** Whether `npm run worker` starts a trainer child; off where trainers run as processes of their own. */
+  trainerChild: boolean;
   /** Cron pattern of the scheduled full retrain, or '' for none. */
   retrainCron: string;
   /** Models the default retrain trains. */
@@ -243,6 +246,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     onlineUpdates: onOff(env, 'ONLINE_UPDATES', true),
     onlineBatchSize: int(env, 'ONLINE_BATCH_SIZE', 100, 1, 1000),
     workerNice: int(env, 'WORKER_NICE', 10, 0, 19),
+    trainerChild: onOff(env, 'TRAINER_CHILD', true),
     rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 2000, 1, 10_000_000),
     retrainCron: cron(env, 'RETRAIN_CRON'),

@@ -1,5 +1,6 @@
-// The two roles a process can play, started on a shared Services object: serving the API, and running
-// the queue workers. `npm start` runs both; `npm run serve` and `npm run worker` run one each. Both serve every
+// The roles a process can play, started on a shared Services object: serving the API, and running the queue
+// workers (online updates, retraining, or both). `npm start` runs everything; `npm run serve` the API; `npm run
+// worker` the online updates, with retraining in its trainer child (`npm run trainer`). Every role serves every
 // tenant: the API picks the caller's tenant per request, the workers run one set of jobs per tenant.
 import type { Services } from './services';
 import { startApiServer, type ApiServer } from '../server/apiServer';
@@ -35,11 +36,21 @@ export async function startApiRole(services: Services, port?: number, tenants?: 
   };
 }
 
+/** Which of the queue workers a process runs. */
+export interface WorkerJobs {
+  /** The online-update stream and its catch-up sweeper. */
+  online: boolean;
+  /** The retrain queue, its schedule and the first training. */
+  retrain: boolean;
+}
+
+const ALL_JOBS: WorkerJobs = { online: true, retrain: true };
+
 /** The default tenant's workers on `services`, plus those of every further tenant (see TenantWorkers). */
-export async function startWorkerRole(services: Services, tenants?: TenantDirectory): Promise<RunningRole & { tenantWorkers: TenantWorkers }> {
-  const own = await startTenantWorkerRole(services);
+export async function startWorkerRole(services: Services, tenants?: TenantDirectory, jobs: WorkerJobs = ALL_JOBS): Promise<RunningRole & { tenantWorkers: TenantWorkers }> {
+  const own = await startTenantWorkerRole(services, jobs);
   const directory = tenants ?? new TenantDirectory(services);
-  const tenantWorkers = new TenantWorkers(directory, startTenantWorkerRole, services.log.child({ module: 'tenantWorkers' }));
+  const tenantWorkers = new TenantWorkers(directory, (s) => startTenantWorkerRole(s, jobs), services.log.child({ module: 'tenantWorkers' }));
   await tenantWorkers.start();
   return {
     tenantWorkers,
@@ -51,25 +62,34 @@ export async function startWorkerRole(services: Services, tenants?: TenantDirect
   };
 }
 
-/** One tenant's queue workers, catch-up and schedules. */
-async function startTenantWorkerRole(services: Services): Promise<RunningRole> {
+/** One tenant's queue workers, catch-up and schedules: those `jobs` names. */
+async function startTenantWorkerRole(services: Services, jobs: WorkerJobs): Promise<RunningRole> {
   const { config, log } = services;
-  const online = new OnlineUpdateWorker(services.onlineStream, services.online, services.blockingConnection('freshrec:online-worker'), log.child({ module: 'onlineWorker' }), {
-    batchSize: config.onlineBatchSize,
-  });
-  await online.start();
-  const retrain = startRetrainWorker(services.training, services.blockingConnection('freshrec:retrain-worker'), config.redisPrefix, log);
-  await retrain.waitUntilReady();
-  const catchUp = new OnlineCatchUp(services.db, services.userState, (users) => services.onlineStream.notify(users), log.child({ module: 'catchUp' }));
-  if (config.onlineUpdates) await catchUp.start();
-  await scheduleRetraining(services);
-  const initial = await requestInitialTraining(services);
-  if (initial) log.info({ jobId: initial }, 'no active model yet: initial training queued');
+  const stops: (() => Promise<void>)[] = [];
+  if (jobs.online) {
+    const online = new OnlineUpdateWorker(services.onlineStream, services.online, services.blockingConnection('freshrec:online-worker'), log.child({ module: 'onlineWorker' }), {
+      batchSize: config.onlineBatchSize,
+    });
+    await online.start();
+    const catchUp = new OnlineCatchUp(services.db, services.userState, (users) => services.onlineStream.notify(users), log.child({ module: 'catchUp' }));
+    if (config.onlineUpdates) await catchUp.start();
+    stops.push(async () => {
+      await catchUp.stop();
+      await online.close();
+    });
+  }
+  if (jobs.retrain) {
+    const retrain = startRetrainWorker(services.training, services.blockingConnection('freshrec:retrain-worker'), config.redisPrefix, log);
+    await retrain.waitUntilReady();
+    await scheduleRetraining(services);
+    const initial = await requestInitialTraining(services);
+    if (initial) log.info({ jobId: initial }, 'no active model yet: initial training queued');
+    stops.push(() => retrain.close());
+  }
   return {
     // Closing a worker waits for its in-flight jobs to finish.
     stop: async () => {
-      await catchUp.stop();
-      await Promise.all([online.close(), retrain.close()]);
+      await Promise.all(stops.map((stop) => stop()));
     },
   };
 }

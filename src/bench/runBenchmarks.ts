@@ -185,6 +185,7 @@ async function main(): Promise<void> {
     progress(`API ${api.pid} ready at ${api.url}`);
     results.memory.api = { afterTraining: api.memory(), afterLoad: null };
     results.memory.worker = { afterTraining: worker.memory(), afterLoad: null };
+    results.memory.trainer = { afterTraining: worker.childMemory(), afterLoad: null };
     const measured = [api, worker];
     const drain = () => waitForOnlineBacklog(scratch.redisUrl, scratch.redisPrefix);
 
@@ -270,6 +271,7 @@ async function main(): Promise<void> {
     }
     results.memory.api.afterLoad = api.memory();
     results.memory.worker.afterLoad = worker.memory();
+    results.memory.trainer.afterLoad = worker.childMemory();
     for (const c of children.splice(0)) {
       const code = await c.stop();
       results.exitCodes[`${c.role} ${c.pid}`] = code;

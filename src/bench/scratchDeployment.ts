@@ -23,7 +23,7 @@ export interface ScratchDeployment {
 
 export interface ScratchOptions {
   models: string[];
-  /** Extra settings for the child processes (e.g. ONLINE_CONCURRENCY). */
+  /** Extra settings for the child processes (e.g. WORKER_NICE). */
   extraEnv?: Record<string, string>;
 }
 

@@ -58,9 +58,13 @@ export class SystemProcess {
   }
 
   memory(): MemoryUse {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
+    return memoryOf(this.pid);
+  }
+
+  /** The memory of the process this one started (a worker's trainer), if it runs. */
+  childMemory(): MemoryUse | null {
+    const child = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(' ')[0];
+    return child ? memoryOf(Number(child)) : null;
   }
 
   /** SIGTERM, then the exit code once the graceful shutdown finished (SIGKILL after `timeoutMs`). */
@@ -75,6 +79,12 @@ export class SystemProcess {
       this.proc.kill('SIGTERM');
     });
   }
+}
+
+function memoryOf(pid: number): MemoryUse {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
 }
 
 export function processCpuSeconds(pid: number): number {

@@ -281,7 +281,7 @@ async function main(): Promise<void> {
       const api = await startProbedApi(config);
       await waitForApi(api);
       const probe = new QueryProbe({ url: api.url, clientKey: config.clientApiKey, rate: probeRate, users: shop.users, userId: (k) => `u${k}` });
-      // From here this process is the deployment's worker: it takes the priority `npm run worker` runs at
+      // From here this process is the deployment's trainer: it takes the priority a trainer process runs at
       // (WORKER_NICE), now that the API and the probe are started and do not inherit it.
       lowerWorkerPriority(config.workerNice, ready.log);
       // A quiet stretch first: the same queries with no job running.

@@ -1,10 +1,14 @@
-// `npm run worker`: the queue workers only (online updates and retraining).
+// `npm run worker`: the online updates, at normal priority, and (unless TRAINER_CHILD=off) a trainer child process
+// that retrains below it (src/main/trainer.ts).
 import { runProcess } from './runProcess';
 import { startWorkerRole } from '../app/processRoles';
-import { lowerWorkerPriority } from '../app/workerPriority';
+import { TrainerProcess } from '../app/trainerProcess';
 
 void runProcess('worker', async (services, tenants) => {
-  // Only here: a process that also serves the API (npm start) must keep its priority.
-  lowerWorkerPriority(services.config.workerNice, services.log);
-  return [await startWorkerRole(services, tenants)];
+  const online = await startWorkerRole(services, tenants, { online: true, retrain: false });
+  if (!services.config.trainerChild) return [online];
+  const trainer = new TrainerProcess(services.log.child({ module: 'trainer' }));
+  trainer.start();
+  // The trainer first: its job may take most of the shutdown budget, and the online updates need little.
+  return [trainer, online];
 });

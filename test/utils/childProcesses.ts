@@ -36,7 +36,8 @@ export function startChild(entry: 'api' | 'worker' | 'all', env: Record<string, 
     proc,
     output: () => out,
     stop(signal = 'SIGTERM') {
-      if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+      // Gone already: exited, or killed by a signal (then exitCode stays null and 'exit' will not come again).
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
       return new Promise((resolve) => {
         proc.once('exit', (code) => resolve(code));
         proc.kill(signal);
