@@ -62,7 +62,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                           their own docs section
   --render-from <out.json>  only rewrite the docs section from an earlier run's JSON
   --cpu-prof <dir>        the API and worker processes write V8 CPU profiles (.cpuprofile) there when they stop
-  --push-trace <file.csv> every timed push of the bar-rate event→push run: user, sent, published, delivered (ms)
+  --push-trace <file.csv> every timed push of the bar-rate event→push run: user, sent, acknowledged, published, delivered (ms)
   --env KEY=VALUE         a setting for the API and worker processes (repeatable), e.g. --env WORKER_NICE=0
 `;
 

@@ -162,7 +162,10 @@ export async function benchmarkPushLatency(opts: {
   const oldest: number[] = [];
   const toPublished: number[] = [];
   const publishedToDelivered: number[] = [];
-  const traceRows = ['user,sent_ms,published_ms,delivered_ms'];
+  // Times from the first event sent, whose wall-clock time each row repeats (to line a slow push up with the
+  // processes' own logs or CPU samples).
+  const firstEpochMs = (performance.timeOrigin + first).toFixed(0);
+  const traceRows = ['user,sent_ms,acked_ms,published_ms,delivered_ms,first_sent_epoch_ms'];
   let outOfOrderDelivered = 0;
   let covered = 0;
   const lastDelivered = new Map<string, bigint>();
@@ -182,7 +185,10 @@ export async function benchmarkPushLatency(opts: {
     latencies.push(d.at - newest.sentAt);
     toPublished.push(published.at - newest.sentAt);
     publishedToDelivered.push(d.at - published.at);
-    if (opts.trace) traceRows.push([d.userId, newest.sentAt - first, published.at - first, d.at - first].map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join(','));
+    if (opts.trace) {
+      const acked = newest.answeredAt === null ? '' : (newest.answeredAt - first).toFixed(2);
+      traceRows.push([d.userId, (newest.sentAt - first).toFixed(2), acked, (published.at - first).toFixed(2), (d.at - first).toFixed(2), firstEpochMs].join(','));
+    }
     const fresh = (seqsOfUser.get(d.userId) ?? []).filter((s) => s > prev && s <= seq);
     covered += fresh.length;
     oldest.push(d.at - fresh.reduce((m, s) => Math.min(m, (bySeq.get(s) as SentEvent).sentAt), Infinity));
