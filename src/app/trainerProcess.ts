@@ -24,10 +24,6 @@ export class TrainerProcess {
     private readonly stopTimeoutMs = 12_000,
   ) {}
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   start(): void {
     // The parent's Node options (tsx as a loader, --cpu-prof) and environment carry over; the IPC channel fork opens
     // lets the child notice a parent that died without stopping it (see src/main/trainer.ts).
