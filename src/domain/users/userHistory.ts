@@ -42,7 +42,7 @@ export function activityOf(state: UserState): RecentActivity {
   return { entries: history, embedding: embedding && embeddingVersion !== null ? { vector: embedding, versionId: embeddingVersion } : null };
 }
 
-/** One shopper's read: the newest events up to `bound` (all when null), or the first ones after `bound`. */
+/** One shopper's read, at most a window: the newest events up to `bound` (all when null), or after `bound`. */
 interface HistoryRead {
   userId: string;
   bound: bigint | null;
@@ -70,9 +70,8 @@ export class UserHistoryReader {
   async recent(userId: string, through?: bigint): Promise<RecentActivity> {
     const state = through === undefined ? await this.state.get(userId).catch(() => null) : null;
     if (!state) return { entries: await this.fromDatabase(userId, through), embedding: null };
-    let newer = await this.reads.add({ userId, bound: BigInt(state.hwm) }, 'after');
-    // A whole window after the mark (the worker is far behind): the newest events are the ones that count.
-    if (newer.length >= this.window) newer = (await this.reads.add({ userId, bound: null }, 'newest')).reverse();
+    // The newest window after the mark: when the worker is far behind, those are the events that count.
+    const newer = await this.reads.add({ userId, bound: BigInt(state.hwm) }, 'after');
     return activityOf({ ...state, history: [...state.history, ...newer.flatMap((r) => toHistoryEntry(r) ?? [])].slice(-this.window) });
   }
 
@@ -91,7 +90,7 @@ export class UserHistoryReader {
          SELECT id, item_id, type, occurred_at FROM events
          WHERE user_id = u.user_id AND NOT flagged AND item_id IS NOT NULL
            AND ${kind === 'newest' ? '(u.bound IS NULL OR id <= u.bound)' : 'id > u.bound'}
-         ORDER BY id ${kind === 'newest' ? 'DESC' : 'ASC'} LIMIT $3) e
+         ORDER BY id DESC LIMIT $3) e
        ORDER BY u.ord, e.id ${kind === 'newest' ? 'DESC' : 'ASC'}`,
       values: [reads.map((r) => r.userId), reads.map((r) => (r.bound === null ? null : r.bound.toString())), this.window],
     });
