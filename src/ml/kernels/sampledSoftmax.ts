@@ -18,8 +18,7 @@ export interface LogitCorrection {
 /**
  * Mean over rows p of −log softmax([pos[p], neg[p, :]] + correction)[0]. Negatives equal to the row's own
  * target are left out, so with every item as a negative (and no correction) this is the exact full-softmax
- * cross-entropy. Differentiable in `pos` [P] and `neg` [P, S]. `smoothing` ε > 0 (full softmax only) moves ε of the
- * target's probability mass evenly onto every item, the target included (label smoothing).
+ * cross-entropy. Differentiable in `pos` [P] and `neg` [P, S].
  */
 export function sampledSoftmaxLoss(
   pos: tf.Tensor1D,
@@ -27,7 +26,6 @@ export function sampledSoftmaxLoss(
   targets: Int32Array,
   negIds: Int32Array,
   correction?: LogitCorrection,
-  smoothing = 0,
 ): tf.Scalar {
   const P = pos.shape[0];
   const S = neg.shape[1];
@@ -52,23 +50,16 @@ export function sampledSoftmaxLoss(
       }
       const e0 = Math.exp(x0 - m);
       let z = e0;
-      let sumLogits = x0;
-      let n = 1;
       for (let s = 0; s < S; s++) {
         if (negIds[s] === target) continue;
-        const x = nv[row + s] + negShift[s];
-        const e = Math.exp(x - m);
+        const e = Math.exp(nv[row + s] + negShift[s] - m);
         dNeg[row + s] = e;
         z += e;
-        sumLogits += x;
-        n++;
       }
-      const logZ = Math.log(z) + m;
-      const uniform = smoothing / n;
-      total += (1 - smoothing) * (logZ - x0) + (smoothing > 0 ? smoothing * logZ - uniform * sumLogits : 0);
+      total += Math.log(z) + m - x0;
       const scale = 1 / (z * P);
-      dPos[p] = e0 * scale - (1 - smoothing + uniform) / P;
-      for (let s = 0; s < S; s++) if (negIds[s] !== target) dNeg[row + s] = dNeg[row + s] * scale - uniform / P;
+      dPos[p] = e0 * scale - 1 / P;
+      for (let s = 0; s < S; s++) dNeg[row + s] *= scale;
     }
     return {
       value: tf.scalar(total / Math.max(P, 1)),

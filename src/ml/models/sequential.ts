@@ -72,13 +72,6 @@ export interface SequentialParams {
    */
   ensembleSeeds: number;
   ensembleItems: number;
-  /**
-   * Decay of an exponential moving average of the weights (Polyak averaging), which validation, early stopping
-   * and serving use instead of the raw weights; 0 turns it off.
-   */
-  weightAverageDecay: number;
-  /** Label smoothing ε of the full softmax (ignored with sampled negatives). */
-  labelSmoothing: number;
 }
 
 export const SEQ_DEFAULTS: Readonly<SequentialParams> = Object.freeze({
@@ -101,8 +94,6 @@ export const SEQ_DEFAULTS: Readonly<SequentialParams> = Object.freeze({
   warmStartEpochShare: 0.25,
   ensembleSeeds: 5,
   ensembleItems: 4096,
-  weightAverageDecay: 0.99,
-  labelSmoothing: 0.1,
 });
 
 function readParams(base: SequentialParams, p: Params | undefined): SequentialParams {
@@ -128,8 +119,6 @@ function readParams(base: SequentialParams, p: Params | undefined): SequentialPa
     warmStartEpochShare: Math.min(1, Math.max(0, n('warmStartEpochShare'))),
     ensembleSeeds: int('ensembleSeeds', 1),
     ensembleItems: int('ensembleItems', 0),
-    weightAverageDecay: Math.min(0.9999, Math.max(0, n('weightAverageDecay'))),
-    labelSmoothing: Math.min(0.9, Math.max(0, n('labelSmoothing'))),
   };
   if (out.dim % out.heads !== 0) throw new Error(`seq: dim ${out.dim} is not divisible by heads ${out.heads}`);
   return out;
@@ -251,8 +240,6 @@ export class SequentialRecommender implements Recommender {
     const dropout: Dropout | null = p.dropout > 0 ? { rate: p.dropout, random: rng } : null;
     const dims = new Map(weightShapes(shape));
     const trainer: Trainer = { shape, names, dims, tables, itemGrads, sampler, dropout, step: 0 };
-    const averaged = p.weightAverageDecay > 0 ? copyWeights(weights) : null;
-    const evaluated = averaged ?? weights;
     let epoch = 0;
     for (epoch = 1; epoch <= epochs && windows.length > 0 && numItems > 1; epoch++) {
       const batches = packBatches(windows, data.items, numItems, p.tokensPerBatch, rng);
@@ -262,14 +249,13 @@ export class SequentialRecommender implements Recommender {
         const { loss, positions } = this.step(trainer, batches[b], rng);
         lossSum += loss * positions;
         weightSum += positions;
-        if (averaged) averageInto(averaged, weights, Math.min(p.weightAverageDecay, 1 - 1 / trainer.step));
         if (b % 4 === 3) await yieldToEventLoop();
       }
       const meanLoss = lossSum / Math.max(1, weightSum);
       const seconds = (performance.now() - started) / 1000;
       let stop = seconds > p.maxTrainSeconds;
       if (opts.validation && opts.validation.users.length > 0) {
-        this.useWeights(copyWeights(evaluated));
+        this.useWeights(copyWeights(weights));
         const ndcg = this.validationNdcg(data, opts.validation, opts.seed ?? 1);
         stop = tracker.record(epoch, ndcg, () => this.weights as Map<string, Float32Array>) || stop;
         this.log.push({ epoch, loss: meanLoss, validationNdcg: ndcg, seconds });
@@ -284,7 +270,7 @@ export class SequentialRecommender implements Recommender {
     this.trainedEpochs = Math.min(epoch, epochs);
     const best = tracker.best();
     if (best) this.bestEpoch = best.epoch;
-    this.useWeights(best ? best.state : copyWeights(evaluated));
+    this.useWeights(best ? best.state : weights);
     opts.onProgress?.({ fraction: 1, phase: 'seq' });
   }
 
@@ -302,8 +288,7 @@ export class SequentialRecommender implements Recommender {
     if (P === 0) return { loss: 0, positions: 0 };
     const targets = new Int32Array(P);
     for (let i = 0; i < P; i++) targets[i] = batch.targets[valid[i]];
-    const full = numItems <= this.params.fullSoftmaxItems;
-    const negIds = sampler.sample(full ? numItems : this.params.negatives, rng);
+    const negIds = sampler.sample(numItems <= this.params.fullSoftmaxItems ? numItems : this.params.negatives, rng);
     const correction = sampler.correction(targets, negIds);
     const items = (tables.get('items') as AdamTable).values;
     const biasLeaf = names.indexOf(OUTPUT_BIAS);
@@ -326,7 +311,7 @@ export class SequentialRecommender implements Recommender {
         const bias = rest[biasLeaf];
         const pos = tf.add(tf.sum(tf.mul(hv, targetRows), 1), tf.gather(bias, targetsT)) as tf.Tensor1D;
         const neg = tf.add(matMul2d(hv, tf.transpose(negRows) as tf.Tensor2D), tf.gather(bias, negIdsT).expandDims(0)) as tf.Tensor2D;
-        return sampledSoftmaxLoss(pos, neg, targets, negIds, correction, full ? this.params.labelSmoothing : 0);
+        return sampledSoftmaxLoss(pos, neg, targets, negIds, correction);
       };
       const { value, grads } = tf.valueAndGrads(loss)(leaves);
       // Read inside the tidy; typed arrays are not returned from it (tidy walks its result element by element).
@@ -589,14 +574,6 @@ function warmWeights(from: Recommender | undefined, shape: SasrecShape): Map<str
   if (!(from instanceof SequentialRecommender)) return null;
   const weights = from.weightsFor(shape);
   return weights ? copyWeights(weights) : null;
-}
-
-/** avg = decay·avg + (1 − decay)·current, weight by weight. */
-function averageInto(avg: Map<string, Float32Array>, current: Map<string, Float32Array>, decay: number): void {
-  for (const [name, a] of avg) {
-    const c = current.get(name) as Float32Array;
-    for (let i = 0; i < a.length; i++) a[i] = decay * a[i] + (1 - decay) * c[i];
-  }
 }
 
 function copyWeights(weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
