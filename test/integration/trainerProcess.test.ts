@@ -43,9 +43,10 @@ describe('the trainer child of a worker process', () => {
   let redis: Redis;
   let retrainQueue: Queue;
   const base = os.getPriority();
+  const nice = Math.min(base + 7, 19);
 
   beforeAll(async () => {
-    env = await createTestEnv({ WORKER_NICE: String(Math.min(base + 7, 19)) });
+    env = await createTestEnv({ WORKER_NICE: String(nice) });
     redis = new Redis(env.config.redisUrl, { maxRetriesPerRequest: 2 });
     retrainQueue = new Queue(QUEUES.retrain, queueOptions(redis, env.redisPrefix));
     worker = startChild('worker', env.env);
@@ -58,7 +59,6 @@ describe('the trainer child of a worker process', () => {
     await env?.drop();
   });
 
-  const nice = Math.min(base + 7, 19);
   // A trainer connected to the retrain queue (it lowers its priority before it connects), other than `not`.
   const trainer = (not?: number) =>
     waitFor(async () => (await retrainQueue.getWorkersCount()) >= 1 && childrenOf(worker.proc.pid as number).find((c) => c.pid !== not && c.nice === nice), 60_000, 200);
